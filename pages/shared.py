@@ -1,0 +1,130 @@
+"""UI state shared by the pages. st.session_state is the single source of UI state; runs live in a Workspace."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from specchain.catalog import load_catalog
+from specchain.inputs import Answer, ChainInputs, validation_problems
+from specchain.providers import EngineSettings
+from specchain.runs import RunRecord, Workspace
+from specchain.steps import ChainStep, load_step
+
+PAGES = {
+    "brief": "pages/brief.py",
+    "prompt": "pages/prompt.py",
+    "generate": "pages/generate.py",
+    "document": "pages/document.py",
+}
+
+
+def step() -> ChainStep:
+    return load_step()
+
+
+def workspace() -> Workspace:
+    if "workspace" not in st.session_state:
+        st.session_state.workspace = Workspace()
+    return st.session_state.workspace
+
+
+def brief() -> dict[str, str]:
+    """The brief's committed values; survives page switches (widget state does not)."""
+    if "brief" not in st.session_state:
+        st.session_state.brief = {f.key: "" for f in step().fields}
+    return st.session_state.brief
+
+
+def carried_answers() -> list[Answer]:
+    return st.session_state.setdefault("answers", [])
+
+
+def current_inputs() -> ChainInputs:
+    return ChainInputs(values=dict(brief()), answers=tuple(carried_answers()))
+
+
+def brief_problems() -> dict[str, str]:
+    return validation_problems(step().fields, brief())
+
+
+def keep(store: dict[str, Any], field: str, widget_key: str) -> None:
+    """Seed a widget from the store when it is (re)created, e.g. after coming back to the page."""
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = store.get(field, "")
+
+
+def save(store_name: str, field: str, widget_key: str) -> None:
+    st.session_state[store_name][field] = st.session_state[widget_key]
+
+
+# --- engine settings ---------------------------------------------------------------------------------------
+
+def api_key() -> tuple[str, str]:
+    """(key, where it came from). Never stored anywhere but this session's memory."""
+    if key := os.environ.get("ANTHROPIC_API_KEY", "").strip():
+        return key, "the server's ANTHROPIC_API_KEY setting"
+    try:
+        if key := str(st.secrets.get("ANTHROPIC_API_KEY", "")).strip():
+            return key, "the app's secrets"
+    except Exception:  # no secrets file at all
+        pass
+    if key := st.session_state.get("api_key", "").strip():
+        return key, "the key you entered (kept only until you close this tab)"
+    return "", ""
+
+
+def settings() -> EngineSettings:
+    catalog = load_catalog()
+    engine = st.session_state.get("engine") or ("claude" if api_key()[0] else "offline")
+    model = st.session_state.get("model") or catalog.default
+    if model == "custom":
+        model = st.session_state.get("custom_model", "").strip() or catalog.default
+    info = catalog.info(model)
+    temperature = st.session_state.get("temperature") if st.session_state.get("set_temperature") else None
+    return EngineSettings(
+        engine=engine,
+        model=model,
+        max_tokens=min(int(st.session_state.get("max_tokens", 32000)), info.max_output_tokens),
+        temperature=temperature if info.accepts_temperature else None,
+    )
+
+
+def start_run(*, answers_version: int | None = None, continues: RunRecord | None = None) -> bool:
+    """Start a generation and go to the Generate page. False (with a message shown) when it can't start."""
+    chosen = continues.settings if continues else settings()
+    key = api_key()[0]
+    if chosen.engine == "claude" and not key:
+        st.error("Claude needs an API key. Add one under Claude settings on the Generate page, or use the offline draft.")
+        return False
+    if workspace().running:
+        st.warning("A document is already being written. Wait for it to finish, or press Stop on the Generate page.")
+        return False
+    workspace().start(step(), current_inputs(), chosen, api_key=key, answers_version=answers_version,
+                      continues=continues)
+    st.session_state.live_rendered = 0
+    st.switch_page(PAGES["generate"])
+    return True
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}" if value >= 0.1 else f"${value:,.3f}"
+
+
+def show_document(markdown_sections: list[str]) -> None:
+    """Each section as its own element: unchanged sections are never sent to the browser twice in a row."""
+    for section in markdown_sections:
+        st.markdown(section)
+
+
+def engine_note(record: RunRecord) -> None:
+    if record.ai_written:
+        st.caption(f"Written by {record.settings.label} · {record.started_at:%Y-%m-%d %H:%M} UTC")
+    else:
+        st.info(
+            "**Offline draft, not AI-written.** Spec Chain Studio's built-in drafting engine wrote this from your "
+            "brief, using fixed rules: a solid, consistent starting point. Use Claude for a tailored document.",
+            icon=":material/edit_note:",
+        )

@@ -1,0 +1,1 @@
+"""Spec Chain Studio core: everything except the Streamlit pages. Imports no Streamlit."""

@@ -1,0 +1,104 @@
+"""Engines that write the document. Each turns a GenerationRequest into a stream of events.
+
+A provider is any object with a `name` and a `stream(request, cancel)` generator; the registry maps an engine id to
+a factory, so another engine (another vendor, a local model server) is a new module, not a change to the callers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from specchain.inputs import ChainInputs
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    engine: Literal["offline", "claude"] = "offline"
+    model: str = ""
+    max_tokens: int = 32000
+    temperature: float | None = None  # None: the model's default (current Claude models refuse any other)
+
+    @property
+    def label(self) -> str:
+        return "Offline draft (not AI-written)" if self.engine == "offline" else f"Claude · {self.model}"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    step_id: str
+    inputs: ChainInputs
+    prompt: str
+    settings: EngineSettings
+    # For "Continue": the document so far; the engine is asked to go on from its last line.
+    continue_from: str = ""
+
+
+# Events a provider yields, in order: Text* … Usage? … Finished. Notices can come at any time.
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should see while waiting, e.g. "Claude is busy; trying again in 5 s"."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    # "end_turn", "max_tokens", "stop_sequence", "refusal", or "cut" when the stream ended early.
+    stop_reason: str
+
+
+Event = Text | Usage | Notice | Finished
+
+
+class GenerationError(Exception):
+    """A failure explained in one plain sentence that says what to do next."""
+
+    def __init__(self, message: str, *, kind: str = "error", retryable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.retryable = retryable
+
+
+class Provider(Protocol):
+    name: str
+
+    def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[Event]: ...
+
+    def stop(self) -> None:
+        """Interrupt a stream blocked on the network (called from another thread)."""
+
+
+@dataclass
+class ProviderRegistry:
+    factories: dict[str, Callable[..., Provider]] = field(default_factory=dict)
+
+    def register(self, engine: str, factory: Callable[..., Provider]) -> None:
+        self.factories[engine] = factory
+
+    def create(self, engine: str, **options: object) -> Provider:
+        return self.factories[engine](**options)
+
+
+def default_registry() -> ProviderRegistry:
+    from specchain.providers.claude import ClaudeProvider
+    from specchain.providers.offline import OfflineProvider
+
+    registry = ProviderRegistry()
+    registry.register("offline", OfflineProvider)
+    registry.register("claude", ClaudeProvider)
+    return registry

@@ -1,0 +1,310 @@
+"""Runs: each generation is a job on its own thread that ends as an immutable version record.
+
+The page never drives the stream. A worker thread reads the provider's events and appends to the job; the page
+polls job.progress(). Switching pages, a dropped websocket or a rerun therefore cannot stop or lose a generation;
+only stop() does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from specchain.catalog import load_catalog
+from specchain.document import Section, SectionSplitter, join_continuation, section_progress
+from specchain.inputs import ChainInputs
+from specchain.private import PrivateBlockFilter
+from specchain.providers import (
+    EngineSettings,
+    Finished,
+    GenerationError,
+    GenerationRequest,
+    Notice,
+    Provider,
+    ProviderRegistry,
+    Text,
+    Usage,
+    default_registry,
+)
+from specchain.steps import ChainStep
+
+log = logging.getLogger(__name__)
+
+STOP_REASONS = {
+    "end_turn": "Finished",
+    "stop_sequence": "Finished",
+    "max_tokens": "Reached the maximum length (cut off)",
+    "stopped": "Stopped by you",
+    "cut": "Connection dropped before the end",
+    "error": "Failed",
+    "refusal": "Claude declined to answer",
+}
+
+
+class RunRecord(BaseModel):
+    """One version of the document: what went in, what came out, and how it went. Serialisable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    step_id: str
+    inputs: ChainInputs
+    prompt: str
+    settings: EngineSettings
+    document: str  # visible text only: the private planning block is never stored
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    started_at: datetime
+    first_text_s: float | None = None
+    total_s: float
+    stop_reason: str
+    error: str | None = None
+    answers_version: int | None = None  # the version whose clarification questions this one answers
+    continues_version: int | None = None  # the cut-off version this one continues
+
+    @property
+    def ai_written(self) -> bool:
+        return self.settings.engine != "offline"
+
+    @property
+    def can_continue(self) -> bool:
+        return self.ai_written and bool(self.document.strip()) and self.stop_reason in {
+            "max_tokens", "cut", "stopped", "error"}
+
+    @property
+    def stop_label(self) -> str:
+        return STOP_REASONS.get(self.stop_reason, self.stop_reason)
+
+    @property
+    def title(self) -> str:
+        origin = (
+            f" · continues v{self.continues_version}" if self.continues_version
+            else f" · answers v{self.answers_version}" if self.answers_version else ""
+        )
+        return f"v{self.version} · {self.settings.label}{origin}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A consistent snapshot of a running job, cheap to take ten times a second."""
+
+    state: Literal["connecting", "planning", "writing", "finished"]
+    elapsed_s: float
+    sections: tuple[Section, ...]  # finished sections, in order
+    current: Section  # the section being written
+    position: tuple[int, str] | None  # (5, "Database Optimization") of the expected sections
+    notice: str | None
+    record: RunRecord | None  # set once finished
+
+
+class RunJob:
+    def __init__(
+        self, step: ChainStep, request: GenerationRequest, provider: Provider, version: int, *,
+        answers_version: int | None = None, continues: RunRecord | None = None,
+    ) -> None:
+        self.step = step
+        self.request = request
+        self.provider = provider
+        self.version = version
+        self.answers_version = answers_version
+        self.continues = continues
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._filter = PrivateBlockFilter(step.private_tag)
+        self._splitter = SectionSplitter()
+        self._new_text: list[str] = []
+        self._titles: list[str] = []
+        self._notice: str | None = None
+        self._record: RunRecord | None = None
+        self._started = time.monotonic()
+        self._started_at = datetime.now(timezone.utc)
+        self._first_text_s: float | None = None
+        self._finished = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"run-v{version}", daemon=True)
+        if continues is not None:
+            self._splitter.feed(continues.document)
+
+    def start(self, on_finish: Callable[[RunRecord], None]) -> None:
+        self._on_finish = on_finish
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._cancel.set()
+        self.provider.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._finished.wait(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    def progress(self) -> Progress:
+        with self._lock:
+            sections = tuple(self._splitter.completed)
+            current = self._splitter.current
+            titles = [s.title for s in sections if s.title] + ([current.title] if current.title else [])
+            if self._record is not None:
+                state = "finished"
+            elif self._new_text:
+                state = "writing"
+            elif self._filter.inside_private_block or self._filter.private_chars:
+                state = "planning"
+            else:
+                state = "connecting"
+            return Progress(
+                state=state,
+                elapsed_s=time.monotonic() - self._started,
+                sections=sections,
+                current=current,
+                position=section_progress(titles, self.step.sections),
+                notice=self._notice,
+                record=self._record,
+            )
+
+    def _show(self, visible: str) -> None:
+        if not visible:
+            return
+        with self._lock:
+            if self._first_text_s is None:
+                self._first_text_s = time.monotonic() - self._started
+            self._new_text.append(visible)
+            self._splitter.feed(visible)
+            self._notice = None
+
+    def _run(self) -> None:
+        stop_reason, error = "cut", None
+        usage: Usage | None = None
+        try:
+            for event in self.provider.stream(self.request, self._cancel):
+                if isinstance(event, Text):
+                    self._show(self._filter.feed(event.text))
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, Notice):
+                    with self._lock:
+                        self._notice = event.message
+                elif isinstance(event, Finished):
+                    stop_reason = event.stop_reason
+        except GenerationError as exc:
+            stop_reason, error = ("cut" if exc.kind == "cut" else "error"), exc.message
+        except Exception:  # a bug, not a user error: keep the text, say so plainly, log the details
+            log.exception("generation v%s failed", self.version)
+            stop_reason = "error"
+            error = "Something went wrong inside Spec Chain Studio. What was written so far is kept; please try again."
+        if self._cancel.is_set():
+            stop_reason, error = "stopped", None
+        if stop_reason == "cut" and error is None:
+            error = ("The connection ended before Claude finished. What was written so far is kept: "
+                     "press Continue to finish it.")
+        self._show(self._filter.finish())
+        self._finish(stop_reason, error, usage)
+
+    def _finish(self, stop_reason: str, error: str | None, usage: Usage | None) -> None:
+        new_text = "".join(self._new_text)
+        document = join_continuation(self.continues.document, new_text) if self.continues else new_text
+        settings = self.request.settings
+        cost = None
+        if usage is not None and settings.engine == "claude":
+            model = load_catalog().get(settings.model)
+            cost = model.cost(usage.input_tokens, usage.output_tokens) if model else None
+        record = RunRecord(
+            version=self.version,
+            step_id=self.step.id,
+            inputs=self.request.inputs,
+            prompt=self.request.prompt,
+            settings=settings,
+            document=document,
+            input_tokens=usage.input_tokens if usage else None,
+            output_tokens=usage.output_tokens if usage else None,
+            cost_usd=cost,
+            started_at=self._started_at,
+            first_text_s=self._first_text_s,
+            total_s=time.monotonic() - self._started,
+            stop_reason=stop_reason,
+            error=error,
+            answers_version=self.answers_version,
+            continues_version=self.continues.version if self.continues else None,
+        )
+        log.info("run v%s %s: %s, %d chars, %.1fs", record.version, settings.engine, stop_reason,
+                 len(document), record.total_s)
+        with self._lock:
+            # The splitter shows the final, joined document from now on.
+            self._splitter = SectionSplitter()
+            self._splitter.feed(document)
+            self._splitter.finish()
+            self._record = record
+        try:
+            self._on_finish(record)
+        finally:
+            self._finished.set()
+
+
+class Workspace:
+    """One browser session's runs: the finished versions and at most one job in progress. Thread-safe."""
+
+    def __init__(self, registry: ProviderRegistry | None = None) -> None:
+        self._registry = registry or default_registry()
+        self._versions: list[RunRecord] = []
+        self._job: RunJob | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def versions(self) -> list[RunRecord]:
+        with self._lock:
+            return list(self._versions)
+
+    @property
+    def job(self) -> RunJob | None:
+        return self._job
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None and not self._job.done
+
+    def get(self, version: int) -> RunRecord | None:
+        return next((r for r in self.versions if r.version == version), None)
+
+    def latest(self) -> RunRecord | None:
+        versions = self.versions
+        return versions[-1] if versions else None
+
+    def start(
+        self, step: ChainStep, inputs: ChainInputs, settings: EngineSettings, *, api_key: str = "",
+        answers_version: int | None = None, continues: RunRecord | None = None,
+    ) -> RunJob:
+        with self._lock:
+            if self._job is not None and not self._job.done:
+                raise RuntimeError("a run is already in progress")
+            version = len(self._versions) + 1
+            if continues is not None:
+                prompt = continues.prompt
+                inputs, settings = continues.inputs, continues.settings
+            else:
+                prompt = step.render(inputs).text
+            request = GenerationRequest(
+                step_id=step.id, inputs=inputs, prompt=prompt, settings=settings,
+                continue_from=continues.document if continues else "",
+            )
+            options = {"api_key": api_key} if settings.engine == "claude" else {}
+            provider = self._registry.create(settings.engine, **options)
+            job = RunJob(step, request, provider, version, answers_version=answers_version, continues=continues)
+            self._job = job
+        job.start(self._add)
+        return job
+
+    def stop(self) -> None:
+        if self._job is not None:
+            self._job.stop()
+
+    def _add(self, record: RunRecord) -> None:
+        with self._lock:
+            self._versions.append(record)

@@ -1,0 +1,133 @@
+"""A chain step is a folder under templates/: a Jinja2 prompt, its fields, example briefs and a little metadata.
+
+Adding a step to the chain means adding a folder, not code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from pydantic import BaseModel, ConfigDict
+
+from specchain.inputs import Answer, ChainInputs, FieldSpec
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+FENCE = re.compile(r"^\s*(```|~~~)")
+TAG_NAME = re.compile(r"</?([a-z][a-z0-9_]*)[\s>]")
+# An empty template variable still renders; an unknown one is a bug in the template, so it must fail loudly.
+_JINJA = jinja2.Environment(
+    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+)
+
+
+class Example(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    text: str
+    # Structural tags found in the user's text and made harmless, e.g. "</user_data>".
+    neutralised_tags: tuple[str, ...]
+
+
+class ChainStep:
+    """Loads one step folder and renders its prompt."""
+
+    def __init__(self, folder: Path) -> None:
+        meta = tomllib.loads((folder / "step.toml").read_text(encoding="utf-8"))
+        self.folder = folder
+        self.id: str = meta["id"]
+        self.title: str = meta["title"]
+        self.summary: str = meta.get("summary", "")
+        self.private_tag: str = meta["private_tag"]
+        self.document_tag: str = meta["document_tag"]
+        self.clarification_section: str = meta["clarification_section"]
+        self.source = (folder / "prompt.md.j2").read_text(encoding="utf-8")
+        self._template = _JINJA.from_string(self.source)
+        fields = tomllib.loads((folder / "fields.toml").read_text(encoding="utf-8"))["fields"]
+        self.fields: list[FieldSpec] = [FieldSpec(**f) for f in fields]
+        examples_file = folder / "examples.toml"
+        examples = tomllib.loads(examples_file.read_text(encoding="utf-8")) if examples_file.exists() else {}
+        self.examples: list[Example] = [Example(**e) for e in examples.get("examples", [])]
+        # Every tag the prompt itself uses (user_data, app_name, performance_planning, answer, ...).
+        self.structural_tags: frozenset[str] = frozenset(TAG_NAME.findall(self.source))
+        self.headings: list[Heading] = _document_headings(self.source, self.document_tag)
+        self.sections: list[str] = [h.title for h in self.headings if h.level == 2]
+
+    def field(self, key: str) -> FieldSpec:
+        return next(f for f in self.fields if f.key == key)
+
+    def render(self, inputs: ChainInputs) -> RenderedPrompt:
+        """The exact prompt text sent to the model. User text is data: it can't run Jinja or open/close tags."""
+        found: list[str] = []
+        values = {f.key: self._neutralise(inputs.values.get(f.key, ""), found) for f in self.fields}
+        answers = [
+            Answer(
+                version=a.version,
+                question=self._neutralise(a.question, found),
+                answer=self._neutralise(a.answer, found),
+            )
+            for a in inputs.answers
+            if a.answer.strip()
+        ]
+        text = self._template.render(**values, answers=answers)
+        return RenderedPrompt(text=text, neutralised_tags=tuple(dict.fromkeys(found)))
+
+    def _neutralise(self, text: str, found: list[str]) -> str:
+        def swap(match: re.Match[str]) -> str:
+            found.append(match.group(0))
+            # Look-alike angle brackets keep the text readable for the model but are no longer a tag.
+            return "‹" + match.group(0)[1:-1] + "›"
+
+        return self._tag_pattern.sub(swap, text)
+
+    @functools.cached_property
+    def _tag_pattern(self) -> re.Pattern[str]:
+        names = "|".join(sorted(map(re.escape, self.structural_tags)))
+        return re.compile(rf"<\s*/?\s*(?:{names})\b[^<>]*>", re.IGNORECASE)
+
+
+def _document_headings(source: str, tag: str) -> list[Heading]:
+    """The Markdown headings of the document template, read from the prompt itself (outside code fences)."""
+    match = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", source, re.DOTALL)
+    if not match:
+        raise ValueError(f"the prompt has no <{tag}> block")
+    return markdown_headings(match.group(1))
+
+
+def markdown_headings(markdown: str) -> list[Heading]:
+    headings: list[Heading] = []
+    in_fence = False
+    for line in markdown.splitlines():
+        if FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (m := re.match(r"^(#{1,6})\s+(.+?)\s*#*\s*$", line)):
+            headings.append(Heading(level=len(m.group(1)), title=m.group(2)))
+    return headings
+
+
+@functools.cache
+def load_step(step_id: str = "performance_scalability") -> ChainStep:
+    folder = TEMPLATES_DIR / step_id
+    if not (folder / "step.toml").exists():
+        raise FileNotFoundError(f"no chain step folder at {folder}")
+    return ChainStep(folder)
+
+
+def available_steps() -> list[str]:
+    return sorted(p.parent.name for p in TEMPLATES_DIR.glob("*/step.toml"))

@@ -1,0 +1,243 @@
+"""A local stand-in for the Anthropic Messages API, for tests and offline demos.
+
+It speaks the real wire format over real HTTP: `POST /v1/messages` with `stream: true` answers with the documented
+server-sent events (message_start, content_block_start, ping, content_block_delta, content_block_stop,
+message_delta, message_stop), chunked like the real API. The document it writes is the offline draft of the brief
+found in the prompt's <user_data>, preceded by a private <performance_planning> block that must never reach a user.
+
+Run it on its own:  python -m tests.fake_anthropic --port 8765
+Then start the app with ANTHROPIC_BASE_URL=http://127.0.0.1:8765 and any API key.
+
+Scenarios (--scenario, or FakeAnthropic.scenarios in tests; one is used per request):
+  document      the whole document, stop_reason end_turn (default)
+  max_tokens    stops part-way with stop_reason max_tokens; a "continue" request then gets the rest
+  401 403 404 413 429 500 529   an HTTP error with the API's JSON error body (429 and 529 carry retry-after)
+  error_event   some text, then an `event: error` (overloaded) inside the 200 stream
+  drop          some text, then the connection is cut mid-body (a transport error in the client)
+  truncated     some text, then the body ends cleanly but without message_delta / message_stop
+  hang          sends headers and one ping, then nothing until the client gives up
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from specchain.drafting import draft_document
+from specchain.inputs import Answer, ChainInputs
+
+PLANNING_MARKER = "PRIVATE-PLANNING-7f3a"
+PLANNING = (
+    "<performance_planning>\n"
+    f"{PLANNING_MARKER}: analysing load patterns, bottlenecks and caching layers.\n"
+    "1. Expected load patterns: weekday peaks.\n2. Bottlenecks: database reads.\n"
+    "</performance_planning>\n\n"
+)
+FIELDS = ("app_name", "expected_load", "performance_requirements", "technical_stack", "growth_projections")
+ERRORS = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+    413: "request_too_large", 429: "rate_limit_error", 500: "api_error", 529: "overloaded_error",
+}
+
+
+def inputs_from_prompt(prompt: str) -> ChainInputs:
+    values = {}
+    for key in FIELDS:
+        m = re.search(rf"<{key}>\n  (.*?)\n  </{key}>", prompt, re.DOTALL)
+        values[key] = m.group(1) if m else ""
+    answers = tuple(
+        Answer(version=int(v), question=q, answer=a)
+        for v, q, a in re.findall(
+            r'<answer to_version="(\d+)">\n  Question: (.*?)\n  Answer: (.*?)\n  </answer>', prompt, re.DOTALL
+        )
+    )
+    return ChainInputs(values=values, answers=answers)
+
+
+class FakeAnthropic:
+    """Start with .start(); .url is the base URL; .requests records what each request sent."""
+
+    def __init__(self, port: int = 0, *, scenario: str = "document", chunk_chars: int = 40,
+                 delay_s: float = 0.0, cut_fraction: float = 0.45) -> None:
+        self.default_scenario = scenario
+        self.scenarios: list[str] = []  # consumed one per request, before falling back to the default
+        self.chunk_chars = chunk_chars
+        self.delay_s = delay_s
+        self.cut_fraction = cut_fraction
+        self.requests: list[dict[str, Any]] = []
+        self.release = threading.Event()  # lets a "hang" end when the test is over
+        self.text_sent = threading.Event()  # set once any text delta has gone out
+        fake = self
+
+        class Handler(_Handler):
+            server_fake = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeAnthropic:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def next_scenario(self) -> str:
+        return self.scenarios.pop(0) if self.scenarios else self.default_scenario
+
+    def answer_text(self, body: dict[str, Any]) -> tuple[str, bool]:
+        """(text to stream, is_continuation). Continuations restart the unfinished last line, as models do."""
+        messages = body.get("messages", [])
+        prompt = _text(messages[0]) if messages else ""
+        document = draft_document(inputs_from_prompt(prompt))
+        if len(messages) >= 3 and messages[1].get("role") == "assistant":
+            partial = _text(messages[1])
+            line_start = partial.rfind("\n") + 1
+            if document.startswith(partial[:line_start]):
+                return document[line_start:], True
+            return document, True
+        return PLANNING + document, False
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message.get("content", "")
+    if isinstance(content, str):
+        return content
+    return "".join(block.get("text", "") for block in content if isinstance(block, dict))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_fake: FakeAnthropic
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet in tests
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        fake = self.server_fake
+        length = int(self.headers.get("content-length", 0))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        auth = self.headers.get("x-api-key") or self.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        if self.path.rstrip("/") != "/v1/messages":
+            return self._error(404, "not_found_error", f"no route {self.path}")
+        if not auth:
+            return self._error(401, "authentication_error", "x-api-key header is required")
+        scenario = fake.next_scenario()
+        if scenario.isdigit():
+            status = int(scenario)
+            return self._error(status, ERRORS.get(status, "api_error"), f"simulated {status}",
+                               retry_after="1" if status in (429, 529) else None)
+        if not str(body.get("model", "")).startswith("claude-"):
+            return self._error(404, "not_found_error", f"model: {body.get('model')}")
+        text, continuation = fake.answer_text(body)
+        self._stream(body, text, scenario, continuation)
+
+    def _error(self, status: int, kind: str, message: str, retry_after: str | None = None) -> None:
+        payload = json.dumps({"type": "error", "error": {"type": kind, "message": message},
+                              "request_id": f"req_{uuid.uuid4().hex[:12]}"}).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        if retry_after:
+            self.send_header("retry-after", retry_after)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _event(self, name: str, data: dict[str, Any]) -> None:
+        self._chunk(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+
+    def _stream(self, body: dict[str, Any], text: str, scenario: str, continuation: bool) -> None:
+        fake = self.server_fake
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", f"req_{uuid.uuid4().hex[:12]}")
+        self.end_headers()
+        prompt_chars = sum(len(_text(m)) for m in body.get("messages", []))
+        model = body.get("model")
+        self._event("message_start", {"type": "message_start", "message": {
+            "id": f"msg_{uuid.uuid4().hex[:16]}", "type": "message", "role": "assistant", "content": [],
+            "model": model, "stop_reason": None, "stop_sequence": None,
+            "usage": {"input_tokens": max(1, prompt_chars // 4), "output_tokens": 1}}})
+        if scenario == "hang":
+            self._event("ping", {"type": "ping"})
+            fake.release.wait(30)
+            return
+        self._event("content_block_start", {"type": "content_block_start", "index": 0,
+                                            "content_block": {"type": "text", "text": ""}})
+        self._event("ping", {"type": "ping"})
+        stop_reason = "end_turn"
+        if scenario == "max_tokens" and not continuation:
+            text, stop_reason = text[: int(len(text) * fake.cut_fraction)], "max_tokens"
+        elif scenario in ("error_event", "drop", "truncated"):
+            text = text[: max(len(PLANNING) + 200, len(text) // 3)]
+        limit = body.get("max_tokens")
+        if isinstance(limit, int) and len(text) // 4 > limit:
+            text, stop_reason = text[: limit * 4], "max_tokens"
+        step = max(1, fake.chunk_chars)
+        for start in range(0, len(text), step):
+            self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                "delta": {"type": "text_delta", "text": text[start:start + step]}})
+            fake.text_sent.set()
+            if fake.delay_s:
+                time.sleep(fake.delay_s)
+        if scenario == "error_event":
+            self._event("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+            self._chunk(b"")
+            return
+        if scenario == "drop":
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)  # no final chunk: the body is cut mid-way
+            self.close_connection = True
+            return
+        if scenario == "truncated":
+            self._chunk(b"")
+            return
+        self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self._event("message_delta", {"type": "message_delta",
+                                      "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                                      "usage": {"output_tokens": max(1, len(text) // 4)}})
+        self._event("message_stop", {"type": "message_stop"})
+        self._chunk(b"")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--scenario", default="document")
+    parser.add_argument("--chunk-chars", type=int, default=12, help="characters per text delta")
+    parser.add_argument("--delay", type=float, default=0.01, help="seconds between text deltas")
+    args = parser.parse_args()
+    fake = FakeAnthropic(args.port, scenario=args.scenario, chunk_chars=args.chunk_chars, delay_s=args.delay).start()
+    print(f"Fake Anthropic Messages API on {fake.url} (scenario: {args.scenario}). Start the app with:")
+    print(f"  ANTHROPIC_BASE_URL={fake.url} ANTHROPIC_API_KEY=any-key streamlit run app.py")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
