@@ -9,13 +9,6 @@ from pages.shared import PAGES, brief, brief_problems, workspace
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Spec Chain Studio", page_icon=":material/speed:", layout="wide")
 
-# A widget's value is dropped when its page is not shown; re-assigning the key keeps the user's choices
-# (engine, model, key, answers being typed) across page switches.
-KEPT = ("engine", "model", "custom_model", "max_tokens", "set_temperature", "temperature", "api_key", "viewing_version")
-for name in list(st.session_state.keys()):
-    if name in KEPT or name.startswith(("field_", "answer_")):
-        st.session_state[name] = st.session_state[name]
-
 runs = workspace()
 latest = runs.latest()
 done = {

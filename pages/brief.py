@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.shared import PAGES, brief, brief_problems, carried_answers, keep, save, step
+from pages.shared import PAGES, brief, brief_problems, carried_answers, field_key, step
 
 chain = step()
 values = brief()
@@ -22,16 +22,14 @@ with st.container(border=True):
     if right.button("Use this example", disabled=choice is None, use_container_width=True):
         example = next(e for e in chain.examples if e.name == choice)
         st.session_state.brief_backup = dict(values)
-        values.update(example.values)
         for field in chain.fields:
-            st.session_state[f"field_{field.key}"] = values.get(field.key, "")
+            st.session_state[field_key(field.key)] = example.values.get(field.key, "")
         st.session_state.brief_checked = False
         st.toast(f"Filled in “{choice}”. Edit anything you like.")
     if st.session_state.get("brief_backup") is not None:
         if st.button("Undo: bring back what I had typed", icon=":material/undo:"):
-            values.update(st.session_state.brief_backup)
             for field in chain.fields:
-                st.session_state[f"field_{field.key}"] = values.get(field.key, "")
+                st.session_state[field_key(field.key)] = st.session_state.brief_backup.get(field.key, "")
             st.session_state.brief_backup = None
             st.rerun()
 
@@ -41,16 +39,14 @@ show_all = st.session_state.get("brief_checked", False)
 with st.container(border=True):
     st.markdown("**Your product**")
     for field in chain.fields:
-        widget_key = f"field_{field.key}"
-        keep(values, field.key, widget_key)
         label = field.label + (" (required)" if field.required else "")
-        common = dict(key=widget_key, help=field.help, placeholder=field.placeholder,
-                      on_change=save, args=("brief", field.key, widget_key))
+        common = dict(key=field_key(field.key), help=field.help, placeholder=field.placeholder,
+                      persist_state="session")
         if field.lines <= 1:
             st.text_input(label, **common)
         else:
             st.text_area(label, height=68 + 24 * field.lines, **common)
-        length = len(values.get(field.key, ""))
+        length = len(brief().get(field.key, ""))
         problem = problems.get(field.key)
         # A missing answer is only pointed out once the user tries to go on; an over-long one at once.
         if problem and (show_all or length > field.max_chars):

@@ -15,7 +15,11 @@ st.session_state.document_seen = True
 st.title("4 · Your document")
 
 if not versions:
-    st.info("No document yet. Generate one first: the offline draft takes a second.", icon=":material/info:")
+    if runs.running:
+        st.info(f"Version {runs.job.version} is being written right now. It appears here as soon as it is "
+                "finished; you can watch it being written on the Generate page.", icon=":material/progress_activity:")
+    else:
+        st.info("No document yet. Generate one first: the offline draft takes a second.", icon=":material/info:")
     if st.button("Go to Generate", type="primary", icon=":material/arrow_forward:"):
         st.switch_page(PAGES["generate"])
     st.stop()
@@ -25,9 +29,12 @@ if runs.running:
             icon=":material/progress_activity:")
 
 numbers = [r.version for r in versions]
-if st.session_state.get("viewing_version") not in numbers:
+# A version that appeared since this page was last drawn is what the user wants to read.
+if st.session_state.get("viewing_version") not in numbers or st.session_state.get("versions_seen", 0) < len(numbers):
     st.session_state.viewing_version = numbers[-1]
+st.session_state.versions_seen = len(numbers)
 st.selectbox("Version", numbers, key="viewing_version", format_func=lambda v: runs.get(v).title,
+             persist_state="session",
              help="Every run is kept as its own version; earlier versions stay readable here.")
 record = runs.get(st.session_state.viewing_version)
 
@@ -81,7 +88,7 @@ with questions_tab:
                  "are added to the prompt and a new version is written. This version stays available.")
         for index, question in enumerate(questions):
             st.text_area(question, key=f"answer_v{record.version}_{index}", height=80,
-                         placeholder="Your answer (optional)")
+                         placeholder="Your answer (optional)", persist_state="session")
         new_answers = [
             Answer(version=record.version, question=q, answer=st.session_state.get(f"answer_v{record.version}_{i}", ""))
             for i, q in enumerate(questions)

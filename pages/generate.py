@@ -30,6 +30,7 @@ def engine_settings() -> None:
         help="The offline draft follows fixed rules and always works, even without internet. Claude writes a "
         "document tailored to your answers; it takes a few minutes and costs a few cents.",
         disabled=runs.running,
+        persist_state="session",
     )
     if st.session_state.engine != "claude":
         return
@@ -41,6 +42,7 @@ def engine_settings() -> None:
                 "Anthropic API key", type="password", key="api_key", placeholder="sk-ant-…",
                 help="Create one at console.anthropic.com under API keys. It stays in this browser session's "
                 "memory only: never saved, logged or included in downloads.",
+                persist_state="session",
             )
         ids = [m.id for m in catalog.models] + ["custom"]
         st.session_state.setdefault("model", catalog.default)
@@ -50,11 +52,12 @@ def engine_settings() -> None:
             else f"{catalog.get(m).name} · ${catalog.get(m).input_per_mtok:g} / ${catalog.get(m).output_per_mtok:g}"
             f" per million tokens · {catalog.get(m).description}",
             help=f"Prices per million input / output tokens, as of {catalog.prices_as_of}.",
+            persist_state="session",
         )
         if st.session_state.model == "custom":
             st.text_input("Model ID", key="custom_model", placeholder="e.g. claude-sonnet-5-5 or llama3.1",
                           help="For an Anthropic-compatible server (Ollama, LM Studio, vLLM) set ANTHROPIC_BASE_URL "
-                          "before starting the app, then type its model name here.")
+                          "before starting the app, then type its model name here.", persist_state="session")
         model = catalog.info(st.session_state.get("custom_model") if st.session_state.model == "custom"
                              else st.session_state.model)
         st.session_state.setdefault("max_tokens", min(32000, model.max_output_tokens))
@@ -64,12 +67,13 @@ def engine_settings() -> None:
             key="max_tokens",
             help="A complete document needs about 10,000–20,000 tokens. If the limit is reached, the document "
             "page offers to continue from where it stopped.",
+            persist_state="session",
         )
         if model.accepts_temperature:
-            if st.checkbox("Set temperature", key="set_temperature",
+            if st.checkbox("Set temperature", key="set_temperature", persist_state="session",
                            help="Lower is more predictable, higher more varied. Leave unticked for the model's default."):
                 st.session_state.setdefault("temperature", 1.0)
-                st.slider("Temperature", 0.0, 1.0, step=0.1, key="temperature")
+                st.slider("Temperature", 0.0, 1.0, step=0.1, key="temperature", persist_state="session")
         else:
             st.caption("Temperature: this model always uses its own setting, so there is nothing to change.")
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any
-
 import streamlit as st
 
 from specchain.catalog import load_catalog
@@ -31,11 +29,13 @@ def workspace() -> Workspace:
     return st.session_state.workspace
 
 
+def field_key(field: str) -> str:
+    return f"field_{field}"
+
+
 def brief() -> dict[str, str]:
-    """The brief's committed values; survives page switches (widget state does not)."""
-    if "brief" not in st.session_state:
-        st.session_state.brief = {f.key: "" for f in step().fields}
-    return st.session_state.brief
+    """The brief as typed: the form's widgets keep their values for the whole session (persist_state)."""
+    return {f.key: st.session_state.get(field_key(f.key)) or "" for f in step().fields}
 
 
 def carried_answers() -> list[Answer]:
@@ -48,16 +48,6 @@ def current_inputs() -> ChainInputs:
 
 def brief_problems() -> dict[str, str]:
     return validation_problems(step().fields, brief())
-
-
-def keep(store: dict[str, Any], field: str, widget_key: str) -> None:
-    """Seed a widget from the store when it is (re)created, e.g. after coming back to the page."""
-    if widget_key not in st.session_state:
-        st.session_state[widget_key] = store.get(field, "")
-
-
-def save(store_name: str, field: str, widget_key: str) -> None:
-    st.session_state[store_name][field] = st.session_state[widget_key]
 
 
 # --- engine settings ---------------------------------------------------------------------------------------

@@ -92,7 +92,8 @@ class ClaudeProvider:
         finished = False
         options: dict[str, Any] = {}
         if settings.temperature is not None:
-            options["temperature"] = settings.temperature
+            # SDK 2.x dropped the parameter (current Claude models refuse it); local servers may still take it.
+            options["extra_body"] = {"temperature": settings.temperature}
         with self._client.messages.stream(
             model=settings.model,
             max_tokens=settings.max_tokens,
