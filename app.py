@@ -7,7 +7,7 @@ import streamlit as st
 from pages.shared import PAGES, brief, brief_problems, workspace
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-st.set_page_config(page_title="Spec Chain Studio", page_icon=":material/speed:", layout="wide")
+st.set_page_config(page_title="Spec Chain Studio", page_icon="📈", layout="wide")
 
 runs = workspace()
 latest = runs.latest()

@@ -110,28 +110,31 @@ def live_tail() -> None:
             runs.stop()
 
 
-def run_summary() -> None:
+def run_summary() -> bool:
+    """How the last run went, with the next step as the one primary button. True if there was a run."""
     record = runs.latest()
     if record is None:
-        return
+        return False
     if record.error:
         st.error(record.error, icon=":material/error:")
     elif record.stop_reason == "max_tokens":
         st.warning("The document reached the maximum length and was cut off. Open it to continue writing.",
                    icon=":material/content_cut:")
     else:
-        st.success(f"Version {record.version} is ready ({record.stop_label.lower()}).", icon=":material/task_alt:")
+        st.success(f"Version {record.version} is ready. Ended: {record.stop_label.lower()}.",
+                   icon=":material/task_alt:")
     cols = st.columns(5)
     cols[0].metric("Time to first text", f"{record.first_text_s:.1f} s" if record.first_text_s is not None else "–")
     cols[1].metric("Total time", f"{record.total_s:.1f} s")
-    cols[2].metric("Tokens in / out", f"{record.input_tokens:,} / {record.output_tokens:,}"
-                   if record.input_tokens is not None else "–", help="Offline drafts use no tokens.")
-    cols[3].metric("Cost", money(record.cost_usd) if record.cost_usd is not None else "free" if not
-                   record.ai_written else "–")
-    cols[4].metric("Ended", record.stop_label)
+    offline = "none (offline)" if not record.ai_written else "–"
+    cols[2].metric("Tokens in", f"{record.input_tokens:,}" if record.input_tokens is not None else offline)
+    cols[3].metric("Tokens out", f"{record.output_tokens:,}" if record.output_tokens is not None else offline)
+    cols[4].metric("Cost", money(record.cost_usd) if record.cost_usd is not None
+                   else "free" if not record.ai_written else "–")
     if record.document.strip() and st.button("Open the document", type="primary", icon=":material/arrow_forward:"):
         st.session_state.viewing_version = record.version
         st.switch_page(PAGES["document"])
+    return True
 
 
 engine_settings()
@@ -151,7 +154,8 @@ else:
         if st.button("Back to the brief", icon=":material/arrow_back:"):
             st.switch_page(PAGES["brief"])
     else:
+        had_run = run_summary()
         label = f"Generate version {len(runs.versions) + 1}"
-        if st.button(label, type="primary", icon=":material/play_arrow:"):
+        # Once a document exists, opening it is the next step; generating again is the second choice.
+        if st.button(label, type="secondary" if had_run else "primary", icon=":material/play_arrow:"):
             start_run()
-    run_summary()

@@ -51,8 +51,6 @@ if rendered.neutralised_tags:
 if carried := current_inputs().answers:
     st.caption(f"Includes your answers to {len(carried)} earlier clarification question(s), inside <user_data>.")
 
-st.code(rendered.text, language=None, wrap_lines=True, height=480)
-
 left, right = st.columns(2)
 left.download_button(
     "Download the prompt (.txt)", data=rendered.text.encode("utf-8"), mime="text/plain",
@@ -62,3 +60,5 @@ left.download_button(
 if right.button("Next: generate the document", type="primary", icon=":material/arrow_forward:",
                 use_container_width=True):
     st.switch_page(PAGES["generate"])
+
+st.code(rendered.text, language=None, wrap_lines=True, height=480)

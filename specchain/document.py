@@ -44,13 +44,16 @@ class SectionSplitter:
     def __init__(self) -> None:
         self.completed: list[Section] = []
         self._lines: list[str] = []  # complete lines of the current section
-        self._partial = ""  # the current, unfinished line
+        self._partial: list[str] = []  # pieces of the current, unfinished line (joined once it ends)
         self._title = ""
         self._in_fence = False
 
     def feed(self, text: str) -> None:
-        parts = (self._partial + text).split("\n")
-        self._partial = parts.pop()
+        if "\n" not in text:
+            self._partial.append(text)  # a long line in small chunks is copied once, not once per chunk
+            return
+        parts = ("".join(self._partial) + text).split("\n")
+        self._partial = [parts.pop()]
         for line in parts:
             self._take_line(line + "\n")
 
@@ -70,12 +73,12 @@ class SectionSplitter:
 
     @property
     def current(self) -> Section:
-        return Section(self._title, "".join(self._lines) + self._partial)
+        return Section(self._title, "".join(self._lines) + "".join(self._partial))
 
     def finish(self) -> list[Section]:
-        if self._partial:
-            self._take_line(self._partial)
-            self._partial = ""
+        if partial := "".join(self._partial):
+            self._take_line(partial)
+        self._partial = []
         self._close_current()
         return self.completed
 

@@ -133,7 +133,8 @@ def test_offline_generation_then_document_checklist_questions_and_a_second_versi
     generate(at)
     assert "Version 1 is ready" in all_text(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Cost"] == "free" and metrics["Ended"] == "Finished"
+    assert metrics["Cost"] == "free" and metrics["Tokens in"] == "none (offline)"
+    assert "Ended: finished" in all_text(at)
 
     button(at, "Open the document").click().run()
     arrived(at, "document")
