@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from specchain.steps import FENCE, ChainStep, markdown_headings
+from specchain.steps import FENCE, ChainStep, markdown_headings, prose_lines
 
 SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 # "[App Name]", "[Overview of performance goals…]": a bracketed phrase starting with a capital letter,
@@ -122,13 +122,11 @@ def check_document(markdown: str, step: ChainStep) -> DocumentCheck:
 
 def find_placeholders(markdown: str) -> list[str]:
     """Template placeholders the document still contains, outside code blocks."""
-    found: list[str] = []
-    in_fence = False
-    for line in markdown.splitlines():
-        if FENCE.match(line):
-            in_fence = not in_fence
-        elif not in_fence:
-            found.extend(f"[{m.group(1)}]" for m in PLACEHOLDER.finditer(re.sub(r"`[^`]*`", "", line)))
+    found = [
+        f"[{m.group(1)}]"
+        for line in prose_lines(markdown)
+        for m in PLACEHOLDER.finditer(re.sub(r"`[^`]*`", "", line))  # not inside `inline code` either
+    ]
     return list(dict.fromkeys(found))
 
 

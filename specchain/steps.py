@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,15 +111,22 @@ def _document_headings(source: str, tag: str) -> list[Heading]:
     return markdown_headings(match.group(1))
 
 
-def markdown_headings(markdown: str) -> list[Heading]:
-    headings: list[Heading] = []
+def prose_lines(markdown: str) -> Iterator[str]:
+    """The lines of a Markdown text that are outside fenced code blocks."""
     in_fence = False
     for line in markdown.splitlines():
         if FENCE.match(line):
             in_fence = not in_fence
-        elif not in_fence and (m := re.match(r"^(#{1,6})\s+(.+?)\s*#*\s*$", line)):
-            headings.append(Heading(level=len(m.group(1)), title=m.group(2)))
-    return headings
+        elif not in_fence:
+            yield line
+
+
+def markdown_headings(markdown: str) -> list[Heading]:
+    return [
+        Heading(level=len(m.group(1)), title=m.group(2))
+        for line in prose_lines(markdown)
+        if (m := re.match(r"^(#{1,6})\s+(.+?)\s*#*\s*$", line))
+    ]
 
 
 @functools.cache
