@@ -8,9 +8,11 @@ import streamlit as st
 
 from pages.shared import PAGES, api_key, brief_problems, money, show_document, start_run, step, workspace
 from specchain.catalog import load_catalog
+from specchain.document import split_sections
 from specchain.runs import Progress
 
 REPAINT_S = 0.2  # at most five repaints a second: smooth to the eye, light on the server and the browser
+STATUS_S = 0.5  # elapsed seconds and the section name need no more
 
 runs = workspace()
 catalog = load_catalog()
@@ -90,16 +92,13 @@ def progress_line(p: Progress) -> str:
     return f"Writing… {elapsed}"
 
 
-@st.fragment(run_every=REPAINT_S)
-def live_tail() -> None:
+@st.fragment(run_every=STATUS_S)
+def status_bar() -> None:
+    """Above the document, so the progress and Stop stay in view while the document grows below."""
     job = runs.job
-    if job is None:
+    if job is None or job.done:
         return
     p = job.progress()
-    if p.record is not None or len(p.sections) > st.session_state.get("live_rendered", 0):
-        st.rerun(scope="app")  # a section finished (or the run did): draw it once in the page body
-    if p.current.markdown.strip():
-        st.markdown(p.current.markdown)
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(f":material/progress_activity: **{progress_line(p)}**")
@@ -108,6 +107,19 @@ def live_tail() -> None:
         if right.button("Stop", icon=":material/stop_circle:", use_container_width=True,
                         help="Stop writing. Everything written so far is kept."):
             runs.stop()
+
+
+@st.fragment(run_every=REPAINT_S)
+def live_tail() -> None:
+    """The section being written: the only part of the document that is repainted."""
+    job = runs.job
+    if job is None:
+        return
+    p = job.progress()
+    if p.record is not None or len(p.sections) > st.session_state.get("live_rendered", 0):
+        st.rerun(scope="app")  # a section finished (or the run did): draw it once in the page body
+    if p.current.markdown.strip():
+        st.markdown(p.current.markdown)
 
 
 def run_summary() -> bool:
@@ -144,6 +156,10 @@ if runs.running:
     snapshot = job.progress()
     st.caption(f"Writing version {job.version} with {job.request.settings.label}. You can switch pages: "
                "the writing carries on, and only Stop ends it.")
+    # The fragment gets a container of its own: in Streamlit 1.67 the element right after a self-refreshing
+    # fragment in the same block vanished on each refresh (seen in Chromium: the document's title blinked out).
+    with st.container():
+        status_bar()
     show_document([s.markdown for s in snapshot.sections])
     st.session_state.live_rendered = len(snapshot.sections)
     live_tail()
@@ -159,3 +175,6 @@ else:
         # Once a document exists, opening it is the next step; generating again is the second choice.
         if st.button(label, type="secondary" if had_run else "primary", icon=":material/play_arrow:"):
             start_run()
+        if had_run:
+            # The document stays where the user watched it being written; the Document page has the rest.
+            show_document([s.markdown for s in split_sections(runs.latest().document)])
