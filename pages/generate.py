@@ -5,6 +5,7 @@ the page body; only the section being written is repainted, a few times a second
 """
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from pages.shared import PAGES, api_key, brief_problems, money, show_document, start_run, step, workspace
 from specchain.catalog import load_catalog
@@ -12,7 +13,6 @@ from specchain.document import split_sections
 from specchain.runs import Progress
 
 REPAINT_S = 0.2  # at most five repaints a second: smooth to the eye, light on the server and the browser
-STATUS_S = 0.5  # elapsed seconds and the section name need no more
 
 runs = workspace()
 catalog = load_catalog()
@@ -92,32 +92,25 @@ def progress_line(p: Progress) -> str:
     return f"Writing… {elapsed}"
 
 
-@st.fragment(run_every=STATUS_S)
-def status_bar() -> None:
-    """Above the document, so the progress and Stop stay in view while the document grows below."""
-    job = runs.job
-    if job is None or job.done:
-        return
-    p = job.progress()
-    with st.container(border=True):
-        left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(f":material/progress_activity: **{progress_line(p)}**")
-        if p.notice:
-            left.caption(p.notice)
-        if right.button("Stop", icon=":material/stop_circle:", use_container_width=True,
-                        help="Stop writing. Everything written so far is kept."):
-            runs.stop()
+def status_text(p: Progress) -> str:
+    notice = f"  \n{p.notice}" if p.notice else ""
+    return f":material/progress_activity: **{progress_line(p)}**{notice}"
 
 
 @st.fragment(run_every=REPAINT_S)
-def live_tail() -> None:
-    """The section being written: the only part of the document that is repainted."""
+def live_tail(status: DeltaGenerator) -> None:
+    """The section being written, and the status line above the document: the only parts that are repainted.
+
+    One self-refreshing fragment only: with two (a status bar and this), 1 run in 12 in Chromium ended with both
+    refresh timers gone and the page stuck on "Writing…" although the run had finished.
+    """
     job = runs.job
     if job is None:
         return
     p = job.progress()
     if p.record is not None or len(p.sections) > st.session_state.get("live_rendered", 0):
         st.rerun(scope="app")  # a section finished (or the run did): draw it once in the page body
+    status.markdown(status_text(p))
     if p.current.markdown.strip():
         st.markdown(p.current.markdown)
 
@@ -156,13 +149,18 @@ if runs.running:
     snapshot = job.progress()
     st.caption(f"Writing version {job.version} with {job.request.settings.label}. You can switch pages: "
                "the writing carries on, and only Stop ends it.")
-    # The fragment gets a container of its own: in Streamlit 1.67 the element right after a self-refreshing
-    # fragment in the same block vanished on each refresh (seen in Chromium: the document's title blinked out).
-    with st.container():
-        status_bar()
+    with st.container(border=True):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        status = left.empty()
+        status.markdown(status_text(snapshot))
+        if right.button("Stop", icon=":material/stop_circle:", use_container_width=True,
+                        help="Stop writing. Everything written so far is kept."):
+            runs.stop()
+            job.wait(5)  # the worker keeps what was written and files the version; then show it
+            st.rerun()
     show_document([s.markdown for s in snapshot.sections])
     st.session_state.live_rendered = len(snapshot.sections)
-    live_tail()
+    live_tail(status)
 else:
     problems = brief_problems()
     if problems:
