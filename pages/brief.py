@@ -26,12 +26,13 @@ with st.container(border=True):
             st.session_state[field_key(field.key)] = example.values.get(field.key, "")
         st.session_state.brief_checked = False
         st.toast(f"Filled in “{choice}”. Edit anything you like.")
-    if st.session_state.get("brief_backup") is not None:
-        if st.button("Undo: bring back what I had typed", icon=":material/undo:"):
-            for field in chain.fields:
-                st.session_state[field_key(field.key)] = st.session_state.brief_backup.get(field.key, "")
-            st.session_state.brief_backup = None
-            st.rerun()
+    if st.session_state.get("brief_backup") is not None and st.button(
+        "Undo: bring back what I had typed", icon=":material/undo:"
+    ):
+        for field in chain.fields:
+            st.session_state[field_key(field.key)] = st.session_state.brief_backup.get(field.key, "")
+        st.session_state.brief_backup = None
+        st.rerun()
 
 problems = brief_problems()
 show_all = st.session_state.get("brief_checked", False)

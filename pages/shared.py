@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+
 import streamlit as st
 
 from specchain.catalog import load_catalog

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -125,7 +125,7 @@ class RunJob:
         self._notice: str | None = None
         self._record: RunRecord | None = None
         self._started = time.monotonic()
-        self._started_at = datetime.now(timezone.utc)
+        self._started_at = datetime.now(UTC)
         self._first_text_s: float | None = None
         self._finished = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"run-v{version}", daemon=True)
@@ -152,6 +152,7 @@ class RunJob:
             sections = tuple(self._splitter.completed)
             current = self._splitter.current
             titles = [s.title for s in sections if s.title] + ([current.title] if current.title else [])
+            state: Literal["connecting", "planning", "writing", "finished"]
             if self._record is not None:
                 state = "finished"
             elif self._new_text:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from specchain.drafting.code_samples import backend_sample, cache_sample, api_sample
+from specchain.drafting.code_samples import api_sample, backend_sample, cache_sample
 from specchain.drafting.facts import human
 from specchain.drafting.profile import Profile, build_profile
 from specchain.inputs import ChainInputs

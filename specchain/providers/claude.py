@@ -7,6 +7,7 @@ failure into one plain sentence.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -51,10 +52,9 @@ class ClaudeProvider:
     def stop(self) -> None:
         stream = self._active
         if stream is not None:
-            try:
+            # Closing a half-read response may raise; the reading thread sees the stop either way.
+            with contextlib.suppress(Exception):
                 stream.close()
-            except Exception:  # closing a half-read response may raise; the reader sees the stop either way
-                pass
 
     def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[Event]:
         for attempt in range(1, ATTEMPTS + 1):
@@ -113,8 +113,7 @@ class ClaudeProvider:
                     elif event.type == "message_delta":
                         stop_reason = event.delta.stop_reason or stop_reason
                         output_tokens = event.usage.output_tokens or output_tokens
-                        if getattr(event.usage, "input_tokens", None):
-                            input_tokens = event.usage.input_tokens
+                        input_tokens = getattr(event.usage, "input_tokens", None) or input_tokens
                     elif event.type == "message_stop":
                         finished = True
             except Exception:  # not GeneratorExit: a closed generator must not yield
@@ -140,10 +139,8 @@ def retry_wait(exc: Exception, attempt: int) -> float:
     response = getattr(exc, "response", None)
     if response is not None:
         header = response.headers.get("retry-after")
-        try:
+        with contextlib.suppress(ValueError):  # an HTTP date instead of seconds: keep the backoff
             wait = float(header) if header else wait
-        except ValueError:
-            pass
     return max(1.0, min(wait, MAX_RETRY_WAIT_S))
 
 
@@ -210,7 +207,7 @@ def explain(exc: BaseException, model: str, *, partial: bool = False) -> Generat
             "then try again." + kept,
             kind="bad_request",
         )
-    if isinstance(exc, anthropic.APITimeoutError) or isinstance(exc, httpx2.TimeoutException):
+    if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException)):
         return GenerationError(
             "Claude stopped answering for too long." + kept + " Try again; if it keeps happening, use the offline draft.",
             kind="timeout",
