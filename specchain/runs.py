@@ -128,6 +128,8 @@ class RunJob:
         self._started_at = datetime.now(UTC)
         self._first_text_s: float | None = None
         self._finished = threading.Event()
+        self._usage: Usage | None = None
+        self._filed = False  # the version has been filed (by the worker, or by stop() for a stuck worker)
         self._thread = threading.Thread(target=self._run, name=f"run-v{version}", daemon=True)
         if continues is not None:
             self._splitter.feed(continues.document)
@@ -136,9 +138,15 @@ class RunJob:
         self._on_finish = on_finish
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 2.0) -> None:
+        """Stop now, keeping what was written. A worker stuck in a network call (a server that never answers)
+        can't be interrupted, so after a short grace the version is filed without it; its late events are ignored."""
         self._cancel.set()
         self.provider.stop()
+        if not self._finished.wait(grace_s):
+            with self._lock:
+                usage = self._usage
+            self._finish("stopped", None, usage)
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)
@@ -175,6 +183,8 @@ class RunJob:
         if not visible:
             return
         with self._lock:
+            if self._filed:
+                return
             if self._first_text_s is None:
                 self._first_text_s = time.monotonic() - self._started
             self._new_text.append(visible)
@@ -189,7 +199,7 @@ class RunJob:
                 if isinstance(event, Text):
                     self._show(self._filter.feed(event.text))
                 elif isinstance(event, Usage):
-                    usage = event
+                    usage = self._usage = event
                 elif isinstance(event, Notice):
                     with self._lock:
                         self._notice = event.message
@@ -210,7 +220,11 @@ class RunJob:
         self._finish(stop_reason, error, usage)
 
     def _finish(self, stop_reason: str, error: str | None, usage: Usage | None) -> None:
-        new_text = "".join(self._new_text)
+        with self._lock:
+            if self._filed:
+                return
+            self._filed = True
+            new_text = "".join(self._new_text)
         document = join_continuation(self.continues.document, new_text) if self.continues else new_text
         settings = self.request.settings
         cost = None

@@ -16,6 +16,7 @@ Scenarios (--scenario, or FakeAnthropic.scenarios in tests; one is used per requ
   drop          some text, then the connection is cut mid-body (a transport error in the client)
   truncated     some text, then the body ends cleanly but without message_delta / message_stop
   hang          sends headers and one ping, then nothing until the client gives up
+  silent        accepts the request but never answers, not even with headers
 """
 
 from __future__ import annotations
@@ -143,6 +144,9 @@ class _Handler(BaseHTTPRequestHandler):
             status = int(scenario)
             return self._error(status, ERRORS.get(status, "api_error"), f"simulated {status}",
                                retry_after="1" if status in (429, 529) else None)
+        if scenario == "silent":
+            fake.release.wait(60)
+            return
         if not str(body.get("model", "")).startswith("claude-"):
             return self._error(404, "not_found_error", f"model: {body.get('model')}")
         text, continuation = fake.answer_text(body)

@@ -204,3 +204,22 @@ def test_only_one_run_at_a_time(step: ChainStep, fake_api: FakeAnthropic) -> Non
         workspace.start(step, INPUTS, SONNET, api_key="k")
     workspace.stop()
     assert job.wait(10)
+
+
+def test_stop_works_even_when_the_server_never_answers(step: ChainStep, fake_api: FakeAnthropic) -> None:
+    fake_api.scenarios = ["silent"]  # accepts the request, never sends a byte back
+    workspace = Workspace()
+    job = workspace.start(step, INPUTS, SONNET, api_key="k")
+    deadline = time.monotonic() + 10
+    while not fake_api.requests:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert job.progress().state == "connecting"
+    started = time.monotonic()
+    workspace.stop()
+    assert job.done and time.monotonic() - started < 5
+    record = workspace.latest()
+    assert record.stop_reason == "stopped" and record.document == "" and record.error is None
+    fake_api.release.set()  # the stuck worker finishes later; it must not file a second version
+    time.sleep(0.3)
+    assert len(workspace.versions) == 1
