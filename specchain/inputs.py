@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 
 class FieldSpec(BaseModel):
@@ -38,20 +40,42 @@ class ChainInputs(BaseModel):
     answers: tuple[Answer, ...] = ()
 
 
+def brief_model(fields: list[FieldSpec]) -> type[BaseModel]:
+    """A pydantic model of one step's brief, built from its field definitions (so a new step needs no code)."""
+    definitions: dict[str, Any] = {
+        spec.key: (
+            Annotated[str, StringConstraints(min_length=1 if spec.required else 0, max_length=spec.max_chars)],
+            ... if spec.required else "",
+        )
+        for spec in fields
+    }
+    return create_model("Brief", __config__=ConfigDict(str_strip_whitespace=False), **definitions)
+
+
 def validation_problems(fields: list[FieldSpec], values: dict[str, str]) -> dict[str, str]:
     """Friendly messages, by field key, for values that cannot be used. Empty when all is well.
 
     Nothing is trimmed or truncated: the user keeps what they typed and is told what to change.
     """
-    problems: dict[str, str] = {}
-    for spec in fields:
-        value = values.get(spec.key, "")
-        if spec.required and not value.strip():
-            problems[spec.key] = f"Please fill in “{spec.label}”: the document needs it."
-        elif len(value) > spec.max_chars:
-            over = len(value) - spec.max_chars
-            problems[spec.key] = (
-                f"“{spec.label}” is {len(value):,} characters long; the limit is {spec.max_chars:,}. "
-                f"Please shorten it by {over:,} characters (a summary works well)."
-            )
-    return problems
+    labels = {spec.key: spec for spec in fields}
+    # A name of only spaces is as good as none; the values themselves are not changed.
+    checked = {k: (v if v.strip() else "") for k, v in values.items() if k in labels and v is not None}
+    try:
+        brief_model(fields).model_validate(checked)
+    except ValidationError as exc:
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            spec = labels[str(error["loc"][0])]
+            value = values.get(spec.key) or ""
+            if error["type"] in ("missing", "string_too_short"):
+                problems[spec.key] = f"Please fill in “{spec.label}”: the document needs it."
+            elif error["type"] == "string_too_long":
+                over = len(value) - spec.max_chars
+                problems[spec.key] = (
+                    f"“{spec.label}” is {len(value):,} characters long; the limit is {spec.max_chars:,}. "
+                    f"Please shorten it by {over:,} characters (a summary works well)."
+                )
+            else:
+                problems[spec.key] = f"“{spec.label}” can't be used as it is: {error['msg']}."
+        return problems
+    return {}

@@ -109,3 +109,15 @@ def test_validation_names_the_field_and_keeps_the_text(step: ChainStep) -> None:
     assert "8,001" in problems["expected_load"] and "8,000" in problems["expected_load"]
     assert len(values["expected_load"]) == 8001  # nothing was cut
     assert validation_problems(step.fields, {"app_name": "Acme"}) == {}
+
+
+def test_the_brief_model_is_built_from_the_field_definitions(step: ChainStep) -> None:
+    from pydantic import ValidationError
+
+    from specchain.inputs import brief_model
+
+    model = brief_model(step.fields)
+    assert set(model.model_fields) == {f.key for f in step.fields}
+    assert model.model_validate({"app_name": "Acme"}).expected_load == ""
+    with pytest.raises(ValidationError):
+        model.model_validate({"expected_load": "no name"})
