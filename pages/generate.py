@@ -7,7 +7,7 @@ the page body; only the section being written is repainted, a few times a second
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pages.shared import PAGES, api_key, brief_problems, money, show_document, start_run, step, workspace
+from pages.shared import KEY_SOURCES, PAGES, api_key, brief_problems, money, show_document, start_run, step, workspace
 from specchain.catalog import load_catalog
 from specchain.document import split_sections
 from specchain.runs import Progress
@@ -37,8 +37,8 @@ def engine_settings() -> None:
     if st.session_state.engine != "claude":
         return
     with st.expander("Claude settings", expanded=not key, icon=":material/tune:"):
-        if key_source and key_source != "the key you entered (kept only until you close this tab)":
-            st.success(f"Using the API key from {key_source}.", icon=":material/key:")
+        if key_source in ("environment", "secrets"):
+            st.success(f"Using the API key from {KEY_SOURCES[key_source]}.", icon=":material/key:")
         else:
             st.text_input(
                 "Anthropic API key", type="password", key="api_key", placeholder="sk-ant-…",
@@ -155,8 +155,7 @@ if runs.running:
         status.markdown(status_text(snapshot))
         if right.button("Stop", icon=":material/stop_circle:", use_container_width=True,
                         help="Stop writing. Everything written so far is kept."):
-            runs.stop()
-            job.wait(5)  # the worker keeps what was written and files the version; then show it
+            runs.stop()  # returns once the version, with what was written so far, is filed
             st.rerun()
     show_document([s.markdown for s in snapshot.sections])
     st.session_state.live_rendered = len(snapshot.sections)

@@ -53,17 +53,24 @@ def brief_problems() -> dict[str, str]:
 
 # --- engine settings ---------------------------------------------------------------------------------------
 
+KEY_SOURCES = {
+    "environment": "the server's ANTHROPIC_API_KEY setting",
+    "secrets": "the app's secrets",
+    "session": "the key you entered (kept only until you close this tab)",
+}
+
+
 def api_key() -> tuple[str, str]:
-    """(key, where it came from). Never stored anywhere but this session's memory."""
+    """(key, where it came from: a KEY_SOURCES name, or "" when there is none). Only ever held in memory."""
     if key := os.environ.get("ANTHROPIC_API_KEY", "").strip():
-        return key, "the server's ANTHROPIC_API_KEY setting"
+        return key, "environment"
     try:
         if key := str(st.secrets.get("ANTHROPIC_API_KEY", "")).strip():
-            return key, "the app's secrets"
+            return key, "secrets"
     except Exception:  # no secrets file at all
         pass
     if key := st.session_state.get("api_key", "").strip():
-        return key, "the key you entered (kept only until you close this tab)"
+        return key, "session"
     return "", ""
 
 

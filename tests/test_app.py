@@ -240,3 +240,19 @@ def test_claude_without_a_key_asks_for_one(at: AppTest) -> None:
     button(at, "Generate version 1").click().run()
     assert any("needs an API key" in e.value for e in at.error)
     assert not at.session_state["workspace"].versions
+
+
+def test_a_key_from_the_environment_is_used_and_never_shown(monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    load_example(at)
+    at.switch_page("pages/generate.py").run()
+    assert at.radio(key="engine").value == "claude"  # a key is there, so Claude is the default
+    assert any("server's ANTHROPIC_API_KEY setting" in s.value for s in at.success)
+    assert not [t for t in at.text_input if t.key == "api_key"]  # nothing to type
+    button(at, "Generate version 1").click().run()
+    wait_for_run(at)
+    assert fake_api.requests[0]["headers"]["Authorization"] == "Bearer sk-ant-from-env"
+    everything = all_text(at) + "".join(str(m.value) for m in at.metric)
+    assert "sk-ant-from-env" not in everything
