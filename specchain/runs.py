@@ -29,6 +29,7 @@ from specchain.providers import (
     Notice,
     Provider,
     ProviderRegistry,
+    Started,
     Text,
     Usage,
     default_registry,
@@ -121,7 +122,7 @@ class RunJob:
         self._filter = PrivateBlockFilter(step.private_tag)
         self._splitter = SectionSplitter()
         self._new_text: list[str] = []
-        self._titles: list[str] = []
+        self._started_answering = False
         self._notice: str | None = None
         self._record: RunRecord | None = None
         self._started = time.monotonic()
@@ -165,8 +166,8 @@ class RunJob:
                 state = "finished"
             elif self._new_text:
                 state = "writing"
-            elif self._filter.inside_private_block or self._filter.private_chars:
-                state = "planning"
+            elif self._started_answering or self._filter.private_chars:
+                state = "planning"  # accepted and thinking, or writing its private plan: nothing to show yet
             else:
                 state = "connecting"
             return Progress(
@@ -198,6 +199,8 @@ class RunJob:
             for event in self.provider.stream(self.request, self._cancel):
                 if isinstance(event, Text):
                     self._show(self._filter.feed(event.text))
+                elif isinstance(event, Started):
+                    self._started_answering = True
                 elif isinstance(event, Usage):
                     usage = self._usage = event
                 elif isinstance(event, Notice):

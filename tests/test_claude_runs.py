@@ -153,7 +153,14 @@ def test_a_server_that_stops_answering_does_not_freeze_the_run(step: ChainStep, 
     fake_api.scenarios = ["hang"]
     registry = ProviderRegistry()
     registry.register("claude", lambda **kw: ClaudeProvider(timeout=httpx2.Timeout(1.0), **kw))
-    record = run(step, Workspace(registry))
+    workspace = Workspace(registry)
+    job = workspace.start(step, INPUTS, SONNET, api_key="k")
+    states = set()
+    while not job.done:
+        states.add(job.progress().state)
+        time.sleep(0.01)
+    record = workspace.latest()
+    assert "planning" in states  # accepted but silent reads as "Analysing your requirements…", not "Connecting…"
     assert record.stop_reason == "end_turn"  # the stalled attempt timed out and was retried
     assert len(fake_api.requests) == 2
 

@@ -36,7 +36,12 @@ class GenerationRequest:
     continue_from: str = ""
 
 
-# Events a provider yields, in order: Text* … Usage? … Finished. Notices can come at any time.
+# Events a provider yields, in order: Started? Text* … Usage? … Finished. Notices can come at any time.
+@dataclass(frozen=True)
+class Started:
+    """The model accepted the request and is working (it may think for a while before writing anything)."""
+
+
 @dataclass(frozen=True)
 class Text:
     text: str
@@ -61,7 +66,7 @@ class Finished:
     stop_reason: str
 
 
-Event = Text | Usage | Notice | Finished
+Event = Started | Text | Usage | Notice | Finished
 
 
 class GenerationError(Exception):

@@ -22,6 +22,7 @@ from specchain.providers import (
     GenerationError,
     GenerationRequest,
     Notice,
+    Started,
     Text,
     Usage,
 )
@@ -108,6 +109,7 @@ class ClaudeProvider:
                     if event.type == "message_start":
                         input_tokens = event.message.usage.input_tokens or 0
                         output_tokens = event.message.usage.output_tokens or 0
+                        yield Started()
                     elif event.type == "content_block_delta" and event.delta.type == "text_delta":
                         yield Text(event.delta.text)
                     elif event.type == "message_delta":
