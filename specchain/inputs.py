@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
@@ -42,6 +43,11 @@ class ChainInputs(BaseModel):
 
 def brief_model(fields: list[FieldSpec]) -> type[BaseModel]:
     """A pydantic model of one step's brief, built from its field definitions (so a new step needs no code)."""
+    return _brief_model(tuple(fields))
+
+
+@functools.lru_cache(maxsize=16)
+def _brief_model(fields: tuple[FieldSpec, ...]) -> type[BaseModel]:  # built once per step, not on every rerun
     definitions: dict[str, Any] = {
         spec.key: (
             Annotated[str, StringConstraints(min_length=1 if spec.required else 0, max_length=spec.max_chars)],
