@@ -145,9 +145,7 @@ class RunJob:
         self._cancel.set()
         self.provider.stop()
         if not self._finished.wait(grace_s):
-            with self._lock:
-                usage = self._usage
-            self._finish("stopped", None, usage)
+            self._finish("stopped", None)
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)
@@ -194,7 +192,6 @@ class RunJob:
 
     def _run(self) -> None:
         stop_reason, error = "cut", None
-        usage: Usage | None = None
         try:
             for event in self.provider.stream(self.request, self._cancel):
                 if isinstance(event, Text):
@@ -202,7 +199,8 @@ class RunJob:
                 elif isinstance(event, Started):
                     self._started_answering = True
                 elif isinstance(event, Usage):
-                    usage = self._usage = event
+                    with self._lock:
+                        self._usage = event
                 elif isinstance(event, Notice):
                     with self._lock:
                         self._notice = event.message
@@ -220,14 +218,15 @@ class RunJob:
             error = ("The connection ended before Claude finished. What was written so far is kept: "
                      "press Continue to finish it.")
         self._show(self._filter.finish())
-        self._finish(stop_reason, error, usage)
+        self._finish(stop_reason, error)
 
-    def _finish(self, stop_reason: str, error: str | None, usage: Usage | None) -> None:
+    def _finish(self, stop_reason: str, error: str | None) -> None:
         with self._lock:
             if self._filed:
                 return
             self._filed = True
             new_text = "".join(self._new_text)
+            usage = self._usage
         document = join_continuation(self.continues.document, new_text) if self.continues else new_text
         settings = self.request.settings
         cost = None
