@@ -1,10 +1,12 @@
 """Step 4: read the document, check it against the template, answer its questions, run again, download."""
 
+import functools
+
 import streamlit as st
 
 from pages.shared import PAGES, engine_note, money, show_document, start_run, step, workspace
 from specchain.document import check_document, clarification_items, split_sections
-from specchain.exports import ExportMeta, file_stem, to_html, to_markdown
+from specchain.exports import DOCX_MIME, ExportMeta, file_stem, to_docx, to_html, to_markdown, to_pdf
 from specchain.inputs import Answer
 
 chain = step()
@@ -105,17 +107,27 @@ with questions_tab:
 with download_tab:
     app_name = record.inputs.values.get("app_name", "")
     stem = file_stem(app_name, f"v{record.version}")
-    meta = ExportMeta(title=f"Performance & Scalability: {app_name}", engine_label=record.settings.label,
+    meta = ExportMeta(app_name=app_name, engine_label=record.settings.label,
                       created=f"{record.started_at:%Y-%m-%d %H:%M} UTC", version=record.version)
-    st.write("The document as a file to share. Markdown opens in any editor and in tools like GitHub or Notion; "
-             "the web page (HTML) opens in any browser and prints nicely.")
-    left, right = st.columns(2)
-    # Data is bound now, as bytes: downloads run without a script context (streamlit#13409) and must not rerun.
-    left.download_button("Markdown (.md)", data=to_markdown(record.document), file_name=f"{stem}.md",
-                         mime="text/markdown", on_click="ignore", icon=":material/download:",
-                         use_container_width=True)
-    right.download_button("Web page (.html)", data=to_html(record.document, meta), file_name=f"{stem}.html",
-                          mime="text/html", on_click="ignore", icon=":material/download:", use_container_width=True)
+    st.write(f"Version {record.version} as a file to share. Word and PDF keep the headings (as a clickable outline), "
+             "tables, code and diagrams; they take a second to make when you click.")
+    formats = [
+        ("Word (.docx)", "docx", DOCX_MIME, functools.partial(to_docx, record.document, meta),
+         "Opens in Microsoft Word, Google Docs and LibreOffice. Edit it, comment on it, send it on."),
+        ("PDF (.pdf)", "pdf", "application/pdf", functools.partial(to_pdf, record.document, meta),
+         "Ready to read and print on any device; the outline lets readers jump to a section."),
+        ("Markdown (.md)", "md", "text/markdown", to_markdown(record.document),
+         "Plain text with formatting marks, for GitHub, Notion, Confluence or any editor."),
+        ("Web page (.html)", "html", "text/html", to_html(record.document, meta),
+         "A single page that opens in any browser, with no scripts: safe to e-mail."),
+    ]
+    for column, (label, extension, mime, data, help_text) in zip(st.columns(2) + st.columns(2), formats, strict=True):
+        # Word and PDF are built only when clicked (a callable), then cached per version in the core. Markdown
+        # and HTML are cheap and bound as bytes. No rerun on download: the page stays as it is.
+        column.download_button(label, data=data, file_name=f"{stem}.{extension}", mime=mime,
+                               on_click="ignore", icon=":material/download:", use_container_width=True,
+                               type="primary" if extension == "docx" else "secondary")
+        column.caption(help_text)
 
 with details_tab:
     cols = st.columns(3)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from specchain import exports
 from specchain.inputs import ChainInputs
 from specchain.steps import load_step
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
@@ -164,11 +165,17 @@ def test_offline_generation_then_document_checklist_questions_and_a_second_versi
     assert second.answers_version == 1 and "12,000 people online at once" in second.prompt
     assert "What changed since the previous version" in second.document
 
+    conversions_before = exports.to_docx.cache_info(), exports.to_pdf.cache_info()
     at.switch_page("pages/document.py").run()
     assert at.selectbox(key="viewing_version").value == 2
     at.selectbox(key="viewing_version").select(1).run()
     assert "What changed since the previous version" not in all_text(at)  # the first version is still there
-    assert len(at.get("download_button")) == 2
+    downloads = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert list(downloads) == ["Word (.docx)", "PDF (.pdf)", "Markdown (.md)", "Web page (.html)"]
+    # Word and PDF are made when clicked (deferred), not each time the page is drawn.
+    assert downloads["Word (.docx)"].deferred_file_id and downloads["PDF (.pdf)"].deferred_file_id
+    assert downloads["Markdown (.md)"].url and not downloads["Markdown (.md)"].deferred_file_id
+    assert (exports.to_docx.cache_info(), exports.to_pdf.cache_info()) == conversions_before
 
 
 def test_claude_through_the_stand_in_streams_a_document_with_no_planning_anywhere(

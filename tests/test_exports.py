@@ -8,7 +8,7 @@ from specchain.drafting import draft_document
 from specchain.exports import ExportMeta, file_stem, render_html_fragment, to_html, to_markdown
 from tests.conftest import example_inputs
 
-META = ExportMeta(title="Performance & Scalability: <Acme>", engine_label="Offline draft (not AI-written)",
+META = ExportMeta(app_name="<Acme>", engine_label="Offline draft (not AI-written)",
                   created="2026-11-27 10:00 UTC", version=3)
 
 

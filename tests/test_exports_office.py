@@ -1,0 +1,227 @@
+"""Word and PDF downloads are faithful to the document: outline, tables, code, diagram, title block; and safe."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import docx
+import pypdf
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Emu
+
+from specchain.drafting import draft_document
+from specchain.exports import ExportMeta, column_widths, to_docx, to_html, to_markdown, to_pdf
+from specchain.steps import markdown_headings, prose_lines
+from tests.conftest import example_inputs
+from tests.long_document import long_document
+
+DIAGRAM_CHARS = "┌─┐│└┘▼"
+MONOSPACE = {"Consolas", "Courier New", "DejaVu Sans Mono", "Liberation Mono", "Menlo"}
+DOCUMENTS = [pytest.param(draft_document(inputs), id=name) for name, inputs in example_inputs()] + [
+    pytest.param(long_document(), id="long-model-style"),
+]
+META = ExportMeta(app_name="TaskFlow Pro", engine_label="Claude · claude-sonnet-5-5",
+                  created="2026-11-27 10:00 UTC", version=2)
+
+
+def plain(markdown_text: str) -> str:
+    """Inline Markdown as a reader sees it: no emphasis or code marks, escaped pipes as pipes."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown_text)
+    return re.sub(r"\*\*|(?<!\w)\*(?!\s)|`", "", text).replace("\\|", "|").strip()
+
+
+def markdown_tables(markdown_text: str) -> list[list[list[str]]]:
+    """Each pipe table as rows of cell text (separator row left out)."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in [*prose_lines(markdown_text), ""]:
+        if line.startswith("|"):
+            if not re.fullmatch(r"\|(\s*:?-+:?\s*\|)+\s*", line):
+                current.append([plain(cell) for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_word_keeps_headings_tables_and_the_diagram_in_monospace(document: str) -> None:
+    word = docx.Document(io.BytesIO(to_docx(document, META)))
+
+    headings = [(int(p.style.name.split()[-1]), p.text) for p in word.paragraphs
+                if p.style.name.startswith("Heading")]
+    assert headings == [(h.level, plain(h.title)) for h in markdown_headings(document)]
+
+    page = word.sections[0]
+    text_width = Emu(page.page_width - page.left_margin - page.right_margin).twips
+    expected_tables = markdown_tables(document)
+    assert len(word.tables) == len(expected_tables) > 0
+    for table, expected in zip(word.tables, expected_tables):
+        assert [[cell.text for cell in row.cells] for row in table.rows] == expected
+        borders = table._tbl.tblPr.find(qn("w:tblBorders"))
+        assert borders is not None and borders.find(qn("w:insideV")).get(qn("w:val")) == "single"
+        widths = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert sum(widths) == text_width and min(widths) >= 900  # full width; no column crushed
+
+    diagram_runs = [run for p in word.paragraphs for run in p.runs if "┌" in run.text]
+    assert diagram_runs and all(effective_font(run) in MONOSPACE for run in diagram_runs)
+    all_code = "".join(run.text for p in word.paragraphs if p.style.name == "Source Code" for run in p.runs)
+    assert all(char in all_code for char in DIAGRAM_CHARS)
+
+    title_block = {p.style.name: p.text for p in word.paragraphs[:3]}
+    assert title_block == {"Title": "Performance & Scalability: TaskFlow Pro",
+                           "Subtitle": "Claude · claude-sonnet-5-5 · Version 2", "Date": "2026-11-27 10:00 UTC"}
+    tasks = [(box, plain(text)) for box, text in re.findall(r"^\s*[-*] \[([ xX])\] (.+)$", document, re.MULTILINE)]
+    assert task_boxes(word) == [("☐" if box == " " else "☒", text) for box, text in tasks]
+
+
+def task_boxes(word: docx.document.Document) -> list[tuple[str, str]]:
+    """List items drawn with a check box as their bullet (how pandoc writes task lists), with their text."""
+    numbering = word.part.numbering_part.element
+    abstract_of = {num.get(qn("w:numId")): num.find(qn("w:abstractNumId")).get(qn("w:val"))
+                   for num in numbering.findall(qn("w:num"))}
+    bullet_of = {}
+    for abstract in numbering.findall(qn("w:abstractNum")):
+        first_level = abstract.find(qn("w:lvl"))
+        bullet_of[abstract.get(qn("w:abstractNumId"))] = first_level.find(qn("w:lvlText")).get(qn("w:val"))
+    boxes = []
+    for paragraph in word.paragraphs:
+        number = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
+        if number is not None:
+            bullet = bullet_of[abstract_of[number.numId.val and str(number.numId.val)]]
+            if bullet in "☐☒":
+                boxes.append((bullet, paragraph.text))
+    return boxes
+
+
+def effective_font(run: docx.text.run.Run) -> str | None:
+    """The font Word uses for the run's box-drawing characters: its own, else its character style's chain."""
+    style = run.style
+    if run.font.name:
+        return run.font.name
+    while style is not None:
+        fonts = style.element.rPr.rFonts if style.element.rPr is not None else None
+        if fonts is not None and fonts.get(qn("w:eastAsia")):
+            assert fonts.get(qn("w:eastAsia")) == fonts.get(qn("w:ascii"))
+            return fonts.get(qn("w:ascii"))
+        style = style.base_style
+    return None
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_pdf_has_a_bookmark_per_heading_and_all_the_text(document: str) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(to_pdf(document, META)))
+    headings = [plain(h.title) for h in markdown_headings(document)]
+    assert flatten(reader.outline) == headings
+    assert reader.metadata.title == "Performance & Scalability: TaskFlow Pro"
+
+    text = words("\n".join(page.extract_text() for page in reader.pages))
+    for heading in headings:
+        assert words(heading) in text
+    for table in markdown_tables(document):
+        for row in table:
+            for cell in row:
+                # A cell wrapped over lines reads interleaved with its neighbours: check word by word.
+                assert all(word in text for word in cell.split()), cell
+    assert all(char in text for char in DIAGRAM_CHARS)
+    assert "TaskFlow Pro" in text and "2026-11-27 10:00 UTC" in text and "Claude · claude-sonnet-5-5" in text
+
+
+def flatten(outline: list) -> list[str]:
+    titles: list[str] = []
+    for item in outline:
+        titles.extend(flatten(item) if isinstance(item, list) else [item.title])
+    return titles
+
+
+HOSTILE = """# Quarterly plan
+<script>alert('stolen')</script>
+
+<img src=x onerror="alert('img')"> <a href="javascript:alert('a')" onclick="steal()">click me</a>
+
+[js link](javascript:alert('md')) [file link](file:///etc/passwd) [relative](../../etc/passwd) [ok](https://example.com)
+
+![secret](/etc/passwd) ![tracker](https://evil.example/pixel.png)
+
+```{=typst}
+#read("/etc/passwd")
+```
+
+```{=openxml}
+<w:p><w:r><w:t>INJECTED-OPENXML</w:t></w:r></w:p>
+```
+
+```{=latex}
+\\input{/etc/passwd}
+```
+
+Inline raw: `#read("/etc/hostname")`{=typst} and <iframe src="file:///etc/passwd"></iframe>
+
+$#read("/etc/passwd")$ costs $5 to $10
+
+---
+title: "INJECTED-YAML"
+header-includes: "<script>alert('yaml')</script>"
+---
+
+- [ ] still a task
+"""
+PASSWD_LINE = re.compile(rb"root:[^:\n]*:0:0")
+
+
+def test_hostile_document_exports_with_nothing_active_or_included() -> None:
+    markdown_bytes = to_markdown(HOSTILE)
+    assert markdown_bytes.decode() == HOSTILE.rstrip() + "\n"  # the .md is the document as written
+
+    page = to_html(HOSTILE, META).decode().lower()
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "file:", "alert("):
+        assert bad not in page, bad
+
+    word_file = to_docx(HOSTILE, META)
+    with zipfile.ZipFile(io.BytesIO(word_file)) as package:
+        assert not [name for name in package.namelist() if name.startswith("word/media")]
+        xml = b"".join(package.read(name) for name in package.namelist() if name.endswith(".xml") or
+                       name.endswith(".rels"))
+    for bad in (b"javascript:", b"file:", b"evil.example", b"INJECTED-OPENXML</w:t></w:r></w:p>",
+                b"alert('stolen')"):
+        assert bad.lower() not in xml.lower(), bad
+    assert not PASSWD_LINE.search(xml)
+    word = docx.Document(io.BytesIO(word_file))
+    assert word.core_properties.title == word.paragraphs[0].text == META.title  # YAML in the text sets nothing
+    word_text = "\n".join(p.text for p in word.paragraphs)
+    assert "click me" in word_text and "costs $5 to $10" in word_text
+    assert task_boxes(word) == [("☐", "still a task")]
+
+    pdf = to_pdf(HOSTILE, META)
+    assert not PASSWD_LINE.search(pdf)
+    for bad in (b"/JavaScript", b"/JS", b"/Launch", b"javascript:", b"file:", b"evil.example"):
+        assert bad not in pdf, bad
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert reader.metadata.title == META.title
+    pdf_text = "\n".join(page.extract_text() for page in reader.pages)
+    assert not PASSWD_LINE.search(pdf_text.encode())
+    assert "alert('stolen')" not in pdf_text and "click me" in pdf_text and "$5 to $10" in pdf_text
+
+
+def test_title_block_text_is_never_markup() -> None:
+    meta = ExportMeta(app_name='#read("/etc/passwd") *Acme* <b>', engine_label="Offline draft (not AI-written)",
+                      created="2026-11-27 10:00 UTC", version=1)
+    pdf = to_pdf("# T\n\nBody.\n", meta)
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert '#read("/etc/passwd") *Acme* <b>' in text and not PASSWD_LINE.search(pdf)
+    word = docx.Document(io.BytesIO(to_docx("# T\n\nBody.\n", meta)))
+    assert word.paragraphs[0].text == 'Performance & Scalability: #read("/etc/passwd") *Acme* <b>'
+
+
+def test_column_widths_follow_content_and_fill_the_width() -> None:
+    rows = [["Metric", "Target", "Notes"], ["p95", "150 ms", "Measured at the load balancer, every minute"]]
+    widths = column_widths(rows, 9000)
+    assert sum(widths) == 9000 and widths[2] > widths[0] and min(widths) >= 900
+    assert column_widths([], 9000) == []
