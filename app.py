@@ -19,20 +19,33 @@ done = {
 }
 
 
-def icon(step: str, number: int) -> str:
+STEPS = {"brief": "Brief", "prompt": "Prompt", "generate": "Generate", "document": "Document"}
+NEXT = {  # what the sidebar suggests after the last step done
+    "brief": "Answer the questions about your product, or start from an example.",
+    "prompt": "Check the prompt that will be sent.",
+    "generate": "Generate the document.",
+    "document": "Read your document, answer its questions, download it.",
+}
+
+
+def icon(step: str) -> str:
     if step == "generate" and runs.running:
         return ":material/progress_activity:"
-    return ":material/check_circle:" if done[step] else f":material/counter_{number}:"
+    return ":material/check_circle:" if done[step] else ":material/radio_button_unchecked:"
 
 
+# Numbered steps, each with a done mark: a newcomer sees where they are and what is left.
 pages = [
-    st.Page(PAGES["brief"], title="Brief", icon=icon("brief", 1), default=True),
-    st.Page(PAGES["prompt"], title="Prompt", icon=icon("prompt", 2)),
-    st.Page(PAGES["generate"], title="Generate", icon=icon("generate", 3)),
-    st.Page(PAGES["document"], title="Document", icon=icon("document", 4)),
+    st.Page(PAGES[step], title=f"{number} · {title}", icon=icon(step), default=number == 1)
+    for number, (step, title) in enumerate(STEPS.items(), start=1)
 ]
+navigation = st.navigation({"Spec Chain Studio": pages})
 with st.sidebar:
-    st.markdown("### Spec Chain Studio")
-    st.caption("Five answers about your product → a Performance & Scalability document.")
-navigation = st.navigation({"Steps": pages})
+    steps = list(STEPS)
+    furthest = max((index for index, step in enumerate(steps) if done[step]), default=-1)
+    next_step = steps[min(furthest + 1, len(steps) - 1)]
+    st.caption(f"**Next:** {NEXT[next_step]}")
+    st.caption("Five answers about your product → a Performance & Scalability document, in minutes.")
+# Less empty space above the title: on a 1280×720 projector the first fields should be visible without scrolling.
+st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }</style>")
 navigation.run()

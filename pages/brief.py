@@ -10,7 +10,8 @@ values = brief()
 st.title("1 · Describe your product")
 st.write(
     "Answer five questions in your own words. Rough numbers are fine: the document turns them into measurable "
-    "targets and asks about anything it needs. Only the product name is required."
+    "targets and asks about anything it needs. Only the product name is required. When you are done, press "
+    "**Next: check the prompt** below the questions."
 )
 
 with st.container(border=True):

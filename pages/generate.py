@@ -1,18 +1,22 @@
 """Step 3: choose the engine and write the document, with live progress.
 
-The run happens on a worker thread (specchain.runs); this page only polls it. Finished sections are drawn once, in
-the page body; only the section being written is repainted, a few times a second, by a fragment.
+The run happens on a worker thread (specchain.runs); this page follows it (see follow): each finished Markdown block
+is sent to the browser once, as it completes.
 """
+
+import re
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
-from pages.shared import KEY_SOURCES, PAGES, api_key, brief_problems, money, show_document, start_run, step, workspace
+from pages.shared import KEY_SOURCES, PAGES, api_key, brief_problems, money, start_run, step, workspace
 from specchain.catalog import load_catalog
-from specchain.document import split_sections
-from specchain.runs import Progress
+from specchain.document import split_sections, stream_pieces
+from specchain.runs import Progress, RunJob
 
-REPAINT_S = 0.2  # at most five repaints a second: smooth to the eye, light on the server and the browser
+WAKE_S = 0.25  # how often the following loop looks up even without news: a click on Stop waits at most this
+STATUS_EVERY_S = 5.0  # while text arrives the document shows progress; the elapsed time moves in 5-second steps
 
 runs = workspace()
 catalog = load_catalog()
@@ -97,22 +101,65 @@ def status_text(p: Progress) -> str:
     return f":material/progress_activity: **{progress_line(p)}**{notice}"
 
 
-@st.fragment(run_every=REPAINT_S)
-def live_tail(status: DeltaGenerator) -> None:
-    """The section being written, and the status line above the document: the only parts that are repainted.
+def follow(job: RunJob, status: DeltaGenerator, document: DeltaGenerator) -> None:
+    """Show the run as it happens, until it ends.
 
-    One self-refreshing fragment only: with two (a status bar and this), 1 run in 12 in Chromium ended with both
-    refresh timers gone and the page stuck on "Writing…" although the run had finished.
+    The page waits on the run's change signal instead of polling, and sends only what is new: each finished piece
+    of the document once (see stream_pieces), and the status line when its words change or, while text arrives,
+    every few seconds for the elapsed time. So the browser receives little more than the document itself.
     """
-    job = runs.job
-    if job is None:
-        return
-    p = job.progress()
-    if p.record is not None or len(p.sections) > st.session_state.get("live_rendered", 0):
-        st.rerun(scope="app")  # a section finished (or the run did): draw it once in the page body
-    status.markdown(status_text(p))
-    if p.current.markdown.strip():
-        st.markdown(p.current.markdown)
+    line, drawn_at = "", 0.0
+    shown: list[int] = []  # pieces drawn, per section; each section is its own container
+    boxes: list[DeltaGenerator] = []
+    seen = -1
+    while True:
+        seen = job.wait_for_change(seen, timeout=WAKE_S)
+        allow_stop_and_page_switches()
+        p = job.progress()
+        every = STATUS_EVERY_S if p.state == "writing" else 1.0  # waiting with nothing to show: tick each second
+        new_line = status_text(p)
+        if strip_time(new_line) != strip_time(line) or p.elapsed_s - drawn_at >= every:
+            status.markdown(new_line)
+            line, drawn_at = new_line, p.elapsed_s
+        sections = [*p.sections, p.current]
+        for index in range(max(0, len(shown) - 1), len(sections)):
+            pieces = stream_pieces(sections[index].markdown, finished=index < len(p.sections))
+            if index == len(shown):
+                if not pieces:
+                    break
+                boxes.append(document.container())
+                shown.append(0)
+            for piece in pieces[shown[index]:]:
+                boxes[index].markdown(piece)
+            shown[index] = len(pieces)
+        if p.record is not None:
+            job.wait(2)  # the version is filed a moment after the record exists
+            return
+
+
+def allow_stop_and_page_switches() -> None:
+    """Let a click (Stop, another page) interrupt this script now. Streamlit checks for one whenever the script
+    sends something; this loop may send nothing for a while, so it asks Streamlit to check."""
+    check = get_run_yield_check()
+    if check is not None:
+        check()
+
+
+def strip_time(line: str) -> str:
+    return re.sub(r"\d[\d,]* s\b", "", line)
+
+
+@st.fragment(run_every=0.1)
+def redraw_from_the_browser() -> None:
+    """After the run, redraw the page at the browser's request, not with st.rerun() from here.
+
+    A rerun the browser asks for carries the list of messages it already holds, so the document's blocks come
+    back as short references instead of in full; a rerun started by the server during the long run does not know
+    of them, and would send the whole document a second time.
+    """
+    if st.session_state.pop("redraw_armed", False):
+        st.rerun(scope="app")
+    st.session_state.redraw_armed = True  # the first, inline call only arms it; the next timed run redraws
 
 
 def run_summary() -> bool:
@@ -146,21 +193,19 @@ engine_settings()
 
 if runs.running:
     job = runs.job
-    snapshot = job.progress()
     st.caption(f"Writing version {job.version} with {job.request.settings.label}. You can switch pages: "
                "the writing carries on, and only Stop ends it.")
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
-        status = left.empty()
-        status.markdown(status_text(snapshot))
+        status = left.empty()  # drawn by follow(), at once
         if right.button("Stop", icon=":material/stop_circle:", use_container_width=True,
                         help="Stop writing. Everything written so far is kept."):
             runs.stop()  # returns once the version, with what was written so far, is filed
             st.rerun()
-    show_document([s.markdown for s in snapshot.sections])
-    st.session_state.live_rendered = len(snapshot.sections)
-    live_tail(status)
+    follow(job, status, st.container())
+    redraw_from_the_browser()
 else:
+    st.session_state.pop("redraw_armed", None)
     problems = brief_problems()
     if problems:
         st.warning("The brief isn't ready yet: " + " ".join(problems.values()), icon=":material/warning:")
@@ -174,4 +219,7 @@ else:
             start_run()
         if had_run:
             # The document stays where the user watched it being written; the Document page has the rest.
-            show_document([s.markdown for s in split_sections(runs.latest().document)])
+            for section in split_sections(runs.latest().document):
+                with st.container():  # the same containers and pieces as while it streamed (see follow)
+                    for piece in stream_pieces(section.markdown, finished=True):
+                        st.markdown(piece)

@@ -102,7 +102,6 @@ def start_run(*, answers_version: int | None = None, continues: RunRecord | None
         return False
     workspace().start(step(), current_inputs(), chosen, api_key=key, answers_version=answers_version,
                       continues=continues)
-    st.session_state.live_rendered = 0
     st.switch_page(PAGES["generate"])
     return True
 

@@ -223,3 +223,47 @@ def join_continuation(first: str, second: str) -> str:
             return first + second[size:]
     # 3. A clean continuation: mid-line, or on a new line.
     return first + second
+
+
+def split_blocks(markdown: str) -> tuple[list[str], str]:
+    """Finished Markdown blocks (paragraphs, tables, lists, code blocks), and the unfinished rest.
+
+    A block ends at a blank line followed by a line that starts at the margin, outside a code fence: cutting there
+    never changes how the text renders (an indented line may continue a list item, so it is never cut from it).
+    Streamed text is shown block by block, each block sent to the browser once: linear in the document's size.
+    """
+    blocks: list[str] = []
+    start, position, in_fence, after_blank = 0, 0, False, False
+    for line in markdown.splitlines(keepends=True):
+        if after_blank and not in_fence and line[:1] not in (" ", "\t", "\r", "\n"):
+            if block := markdown[start:position].strip():
+                blocks.append(block)
+            start = position
+        if FENCE.match(line):
+            in_fence = not in_fence
+        after_blank = not line.strip() and line.endswith("\n")
+        position += len(line)
+    return blocks, markdown[start:]
+
+
+def stream_pieces(markdown: str, *, finished: bool, min_chars: int = 1000) -> list[str]:
+    """A section as pieces of whole blocks, each at least `min_chars` long but the last of a finished section.
+
+    The cuts depend only on the text before them, so the pieces of a text still streaming are the first pieces
+    of the finished text: each is sent to the browser once, and a redraw of the finished page sends the very same
+    pieces, which the browser already holds (Streamlit re-sends elements of 1 KB or more as short references).
+    Pieces of about 1 KB keep the number of messages, and so their fixed overhead, low.
+    """
+    blocks, rest = split_blocks(markdown)
+    if finished and rest.strip():
+        blocks.append(rest.strip())
+    pieces: list[str] = []
+    group: list[str] = []
+    for block in blocks:
+        group.append(block)
+        if sum(map(len, group)) >= min_chars:
+            pieces.append("\n\n".join(group))
+            group = []
+    if finished and group:
+        pieces.append("\n\n".join(group))
+    return pieces

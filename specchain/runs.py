@@ -87,10 +87,10 @@ class RunRecord(BaseModel):
     @property
     def title(self) -> str:
         origin = (
-            f" · continues v{self.continues_version}" if self.continues_version
-            else f" · answers v{self.answers_version}" if self.answers_version else ""
+            f" · continues version {self.continues_version}" if self.continues_version
+            else f" · with your answers to version {self.answers_version}" if self.answers_version else ""
         )
-        return f"v{self.version} · {self.settings.label}{origin}"
+        return f"Version {self.version} · {self.settings.label}{origin} · {self.started_at:%H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,8 @@ class RunJob:
         self.continues = continues
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # notified on anything a viewer would see change
+        self._changes = 0
         self._filter = PrivateBlockFilter(step.private_tag)
         self._splitter = SectionSplitter()
         self._new_text: list[str] = []
@@ -153,6 +155,17 @@ class RunJob:
     @property
     def done(self) -> bool:
         return self._finished.is_set()
+
+    def wait_for_change(self, seen: int, timeout: float) -> int:
+        """Block until something visible changed since change number `seen` (or the timeout); return the latest
+        change number. Lets a page follow the run as it happens, without polling."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._changes != seen, timeout)
+            return self._changes
+
+    def _notify(self) -> None:  # caller holds the lock
+        self._changes += 1
+        self._changed.notify_all()
 
     def progress(self) -> Progress:
         with self._lock:
@@ -189,6 +202,7 @@ class RunJob:
             self._new_text.append(visible)
             self._splitter.feed(visible)
             self._notice = None
+            self._notify()
 
     def _run(self) -> None:
         stop_reason, error = "cut", None
@@ -197,13 +211,16 @@ class RunJob:
                 if isinstance(event, Text):
                     self._show(self._filter.feed(event.text))
                 elif isinstance(event, Started):
-                    self._started_answering = True
+                    with self._lock:
+                        self._started_answering = True
+                        self._notify()
                 elif isinstance(event, Usage):
                     with self._lock:
                         self._usage = event
                 elif isinstance(event, Notice):
                     with self._lock:
                         self._notice = event.message
+                        self._notify()
                 elif isinstance(event, Finished):
                     stop_reason = event.stop_reason
         except GenerationError as exc:
@@ -259,6 +276,7 @@ class RunJob:
             self._splitter.feed(document)
             self._splitter.finish()
             self._record = record
+            self._notify()
         try:
             self._on_finish(record)
         finally:

@@ -33,6 +33,7 @@ from typing import Any
 
 from specchain.drafting import draft_document
 from specchain.inputs import Answer, ChainInputs
+from tests.long_document import long_document
 
 PLANNING_MARKER = "PRIVATE-PLANNING-7f3a"
 PLANNING = (
@@ -66,8 +67,9 @@ class FakeAnthropic:
     """Start with .start(); .url is the base URL; .requests records what each request sent."""
 
     def __init__(self, port: int = 0, *, scenario: str = "document", chunk_chars: int = 40,
-                 delay_s: float = 0.0, cut_fraction: float = 0.45) -> None:
+                 delay_s: float = 0.0, cut_fraction: float = 0.45, document_bytes: int | None = None) -> None:
         self.default_scenario = scenario
+        self.document_bytes = document_bytes  # set: a long model-style document of this size, not the draft
         self.scenarios: list[str] = []  # consumed one per request, before falling back to the default
         self.chunk_chars = chunk_chars
         self.delay_s = delay_s
@@ -75,6 +77,7 @@ class FakeAnthropic:
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()  # lets a "hang" end when the test is over
         self.text_sent = threading.Event()  # set once any text delta has gone out
+        self.last_text_at = 0.0  # time.time() just after the latest text delta was flushed to the socket
         fake = self
 
         class Handler(_Handler):
@@ -86,8 +89,7 @@ class FakeAnthropic:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> FakeAnthropic:
         self._thread.start()
@@ -105,7 +107,11 @@ class FakeAnthropic:
         """(text to stream, is_continuation). Continuations restart the unfinished last line, as models do."""
         messages = body.get("messages", [])
         prompt = _text(messages[0]) if messages else ""
-        document = draft_document(inputs_from_prompt(prompt))
+        inputs = inputs_from_prompt(prompt)
+        if self.document_bytes:
+            document = long_document(self.document_bytes, app_name=inputs.values["app_name"] or "Untitled")
+        else:
+            document = draft_document(inputs)
         if len(messages) >= 3 and messages[1].get("role") == "assistant":
             partial = _text(messages[1])
             line_start = partial.rfind("\n") + 1
@@ -203,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         for start in range(0, len(text), step):
             self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                 "delta": {"type": "text_delta", "text": text[start:start + step]}})
+            fake.last_text_at = time.time()
             fake.text_sent.set()
             if fake.delay_s:
                 time.sleep(fake.delay_s)
@@ -232,8 +239,10 @@ def main() -> None:
     parser.add_argument("--scenario", default="document")
     parser.add_argument("--chunk-chars", type=int, default=12, help="characters per text delta")
     parser.add_argument("--delay", type=float, default=0.01, help="seconds between text deltas")
+    parser.add_argument("--document-bytes", type=int, help="write a long model-style document of this size")
     args = parser.parse_args()
-    fake = FakeAnthropic(args.port, scenario=args.scenario, chunk_chars=args.chunk_chars, delay_s=args.delay).start()
+    fake = FakeAnthropic(args.port, scenario=args.scenario, chunk_chars=args.chunk_chars, delay_s=args.delay,
+                         document_bytes=args.document_bytes).start()
     print(f"Fake Anthropic Messages API on {fake.url} (scenario: {args.scenario}). Start the app with:")
     print(f"  ANTHROPIC_BASE_URL={fake.url} ANTHROPIC_API_KEY=any-key streamlit run app.py")
     try:

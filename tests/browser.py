@@ -1,0 +1,93 @@
+"""The real app in a real browser: start `streamlit run` on a free port and drive Debian's Chromium with Playwright.
+
+Shared by the end-to-end tests (tests/e2e) and the streaming benchmark (bench/streaming.py). Nothing here sleeps
+for a fixed time: it waits for the app's health endpoint, then for the page's own connection and script state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps trying Google's hosts, which this network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+VIEWPORT: ViewportSize = {"width": 1280, "height": 720}  # a workshop projector
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_app(env: dict[str, str] | None = None, port: int | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port; yields its URL. The log goes to a temp file, shown on failure."""
+    port = port or free_port()
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
+    app_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | (env or {})
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    process = subprocess.Popen(command, cwd=ROOT, env=app_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url, process, Path(log.name))
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)  # polling interval, not a wait for an effect
+    raise RuntimeError(f"streamlit did not answer within {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        raise RuntimeError(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def open_app(page: Page, url: str, path: str = "") -> None:
+    """Load the app and wait until it is connected, a page title is drawn and the first script run has finished."""
+    page.goto(f"{url}/{path}")
+    expect(page.locator("[data-testid=stApp][data-test-connection-state=CONNECTED]")).to_be_attached(timeout=30_000)
+    expect(page.locator("h1").first).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached(timeout=30_000)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
