@@ -99,15 +99,19 @@ def assert_fits_the_screen(page: Page) -> None:
     assert overflowing == 0
 
 
-def start_claude(page: Page) -> None:
-    generate_page_with_claude(page)
+def start_claude(page: Page, screenshot_name: str | None = None) -> None:
+    generate_page_with_claude(page, screenshot_name)
     page.get_by_role("button", name=re.compile(r"Generate version \d")).click()
 
 
-def generate_page_with_claude(page: Page) -> None:
+def generate_page_with_claude(page: Page, screenshot_name: str | None = None) -> None:
     go_to(page, "Generate", "Generate the document")
     page.get_by_text("Claude (AI, needs an API key)").click()
     key = page.locator("input[type=password]")
+    expect(key).to_be_in_viewport()  # with no key yet, the settings open where the key goes
+    if screenshot_name:
+        expect(page.get_by_text("Maximum length (output tokens)")).to_be_visible()
+        screenshot(page, screenshot_name)
     key.fill("sk-ant-e2e-test-key")
     key.press("Enter")
     expect(page.get_by_role("button", name=re.compile(r"Generate version \d"))).to_be_enabled()
@@ -131,7 +135,7 @@ def test_claude_streams_section_by_section_and_never_shows_its_planning(
     open_app(page, app_url)
     use_example(page)
     page.evaluate(WATCH_FOR_PLANNING, PLANNING_MARKER)
-    start_claude(page)
+    start_claude(page, screenshot_name="03b-generate-claude-settings")
     status = page.get_by_text(re.compile(r"Writing \d+ of 17"))
     expect(status).to_be_visible(timeout=20_000)
     seen: list[int] = []
@@ -224,8 +228,8 @@ def test_every_download_format_holds_the_document(page: Page, app_url: str) -> N
     assert [item.title for item in children if not isinstance(item, list)] == SECTIONS
 
 
-@pytest.mark.parametrize("color_scheme", ["dark"], indirect=True)
-def test_dark_theme_document_is_legible(page: Page, app_url: str) -> None:
+@pytest.mark.parametrize("color_scheme", ["light", "dark"], indirect=True)
+def test_both_themes_are_legible(page: Page, app_url: str, color_scheme: str) -> None:
     open_app(page, app_url)
     use_example(page)
     finish_offline_document(page)
@@ -236,7 +240,8 @@ def test_dark_theme_document_is_legible(page: Page, app_url: str) -> None:
     }""")
     text, background = (luminance(c) for c in colors)
     assert (max(text, background) + 0.05) / (min(text, background) + 0.05) >= 7  # WCAG AAA for body text
-    screenshot(page, "10-document-dark-theme")
+    if color_scheme == "dark":
+        screenshot(page, "10-document-dark-theme")
 
 
 def luminance(css_color: str) -> float:
