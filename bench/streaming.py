@@ -103,8 +103,8 @@ def measure(size: int, tokens_per_second: float, app_env: dict[str, str] | None 
     document = long_document(size, app_name="TaskFlow Pro")
     last_line = document.rstrip().splitlines()[-1].split(". ", 1)[-1]
     try:
-        with running_app({"ANTHROPIC_BASE_URL": fake.url} | (app_env or {})) as url, sync_playwright() as playwright:
-            proxy = CountingProxy(int(url.rsplit(":", 1)[1]))
+        with running_app({"ANTHROPIC_BASE_URL": fake.url} | (app_env or {})) as app, sync_playwright() as playwright:
+            proxy = CountingProxy(int(app.url.rsplit(":", 1)[1]))
             browser = launch_chromium(playwright)
             page = browser.new_page(viewport=VIEWPORT)
             cdp = page.context.new_cdp_session(page)

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect
@@ -35,9 +36,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the app's process has used so far (user + system), from /proc."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_app(env: dict[str, str] | None = None, port: int | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port; yields its URL. The log goes to a temp file, shown on failure."""
+def running_app(env: dict[str, str] | None = None, port: int | None = None) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on a free loopback port. The log goes to a temp file, shown if it fails to start."""
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     app_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | (env or {})
@@ -48,7 +60,7 @@ def running_app(env: dict[str, str] | None = None, port: int | None = None) -> I
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_health(url, process, Path(log.name))
-        yield url
+        yield RunningApp(url, process.pid)
     finally:
         process.terminate()
         try:

@@ -22,8 +22,8 @@ def stand_in() -> Iterator[FakeAnthropic]:
 
 @pytest.fixture(scope="session")
 def app_url(stand_in: FakeAnthropic) -> Iterator[str]:
-    with running_app({"ANTHROPIC_BASE_URL": stand_in.url}) as url:
-        yield url
+    with running_app({"ANTHROPIC_BASE_URL": stand_in.url}) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="session")
