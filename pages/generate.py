@@ -1,7 +1,7 @@
 """Step 3: choose the engine and write the document, with live progress.
 
-The run happens on a worker thread (specchain.runs); this page follows it (see follow): each finished Markdown block
-is sent to the browser once, as it completes.
+The run happens on a worker thread (specchain.runs); this page follows it (see follow): each finished piece of the
+document (about 1 KB of whole Markdown blocks) is sent to the browser once, as it completes.
 """
 
 import re
@@ -153,7 +153,7 @@ def strip_time(line: str) -> str:
 def redraw_from_the_browser() -> None:
     """After the run, redraw the page at the browser's request, not with st.rerun() from here.
 
-    A rerun the browser asks for carries the list of messages it already holds, so the document's blocks come
+    A rerun the browser asks for carries the list of messages it already holds, so the document's pieces come
     back as short references instead of in full; a rerun started by the server during the long run does not know
     of them, and would send the whole document a second time.
     """
