@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser import VIEWPORT, free_port, launch_chromium, open_app, running_app
+from tests.browser import VIEWPORT, choose_claude, free_port, launch_chromium, open_app, running_app, use_example
 from tests.fake_anthropic import FakeAnthropic
 from tests.long_document import long_document
 
@@ -140,16 +140,8 @@ def measure(size: int, tokens_per_second: float, app_env: dict[str, str] | None 
 
 
 def prepare_claude_run(page: Page) -> None:
-    page.get_by_role("combobox", name="Example brief").click()
-    page.get_by_role("option").first.click()
-    page.get_by_role("button", name="Use this example").click()
-    expect(page.get_by_label("Product name (required)", exact=True)).not_to_have_value("")
-    page.get_by_role("link", name=re.compile(r"· Generate$")).click()
-    page.get_by_text("Claude (AI, needs an API key)").click()
-    key = page.locator("input[type=password]")
-    key.fill("sk-ant-bench")
-    key.press("Enter")
-    expect(page.get_by_role("button", name=re.compile(r"Generate version \d"))).to_be_enabled()
+    use_example(page)
+    choose_claude(page)
 
 
 def metrics(cdp: object) -> dict[str, float]:

@@ -7,6 +7,7 @@ for a fixed time: it waits for the app's health endpoint, then for the page's ow
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -28,6 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 720}  # a workshop projector
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+EXAMPLE = "B2B project-management SaaS"
 
 
 def free_port() -> int:
@@ -103,3 +105,30 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+# ── Steps a person takes, shared by the browser tests and the benchmarks ─────────────────────────────────────────
+def use_example(page: Page, name: str = EXAMPLE) -> None:
+    page.get_by_role("combobox", name="Example brief").click()
+    page.get_by_role("option", name=re.compile(re.escape(name))).click()
+    page.get_by_role("button", name="Use this example").click()
+    expect(page.get_by_label("Product name (required)", exact=True)).not_to_have_value("")
+
+
+def go_to(page: Page, step: str, heading: str) -> None:
+    page.get_by_role("link", name=re.compile(rf"· {step}$")).click()
+    expect(page.get_by_role("heading", level=1, name=re.compile(heading))).to_be_visible()
+
+
+def choose_claude(page: Page, screenshot_name: str | None = None) -> None:
+    """On the Generate page, choose Claude and type a key, ready to press Generate."""
+    go_to(page, "Generate", "Generate the document")
+    page.get_by_text("Claude (AI, needs an API key)").click()
+    key = page.locator("input[type=password]")
+    expect(key).to_be_in_viewport()  # with no key yet, the settings open where the key goes
+    if screenshot_name:
+        expect(page.get_by_text("Maximum length (output tokens)")).to_be_visible()
+        screenshot(page, screenshot_name)
+    key.fill("sk-ant-e2e-test-key")
+    key.press("Enter")
+    expect(page.get_by_role("button", name=re.compile(r"Generate version \d"))).to_be_enabled()

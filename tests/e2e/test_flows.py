@@ -13,23 +13,10 @@ from playwright.sync_api import Page, expect
 
 from specchain.inputs import ChainInputs
 from specchain.steps import load_step
-from tests.browser import open_app, screenshot
+from tests.browser import EXAMPLE, choose_claude, go_to, open_app, screenshot, use_example
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
 
-EXAMPLE = "B2B project-management SaaS"
 SECTIONS = load_step().sections
-
-
-def use_example(page: Page, name: str = EXAMPLE) -> None:
-    page.get_by_role("combobox", name="Example brief").click()
-    page.get_by_role("option", name=re.compile(re.escape(name))).click()
-    page.get_by_role("button", name="Use this example").click()
-    expect(page.get_by_label("Product name (required)", exact=True)).not_to_have_value("")
-
-
-def go_to(page: Page, step: str, heading: str) -> None:
-    page.get_by_role("link", name=re.compile(rf"· {step}$")).click()
-    expect(page.get_by_role("heading", level=1, name=re.compile(heading))).to_be_visible()
 
 
 def generate(page: Page, engine: str) -> None:
@@ -100,21 +87,8 @@ def assert_fits_the_screen(page: Page) -> None:
 
 
 def start_claude(page: Page, screenshot_name: str | None = None) -> None:
-    generate_page_with_claude(page, screenshot_name)
+    choose_claude(page, screenshot_name)
     page.get_by_role("button", name=re.compile(r"Generate version \d")).click()
-
-
-def generate_page_with_claude(page: Page, screenshot_name: str | None = None) -> None:
-    go_to(page, "Generate", "Generate the document")
-    page.get_by_text("Claude (AI, needs an API key)").click()
-    key = page.locator("input[type=password]")
-    expect(key).to_be_in_viewport()  # with no key yet, the settings open where the key goes
-    if screenshot_name:
-        expect(page.get_by_text("Maximum length (output tokens)")).to_be_visible()
-        screenshot(page, screenshot_name)
-    key.fill("sk-ant-e2e-test-key")
-    key.press("Enter")
-    expect(page.get_by_role("button", name=re.compile(r"Generate version \d"))).to_be_enabled()
 
 
 WATCH_FOR_PLANNING = """marker => {
