@@ -44,7 +44,11 @@ with st.sidebar:
     steps = list(STEPS)
     furthest = max((index for index, step in enumerate(steps) if done[step]), default=-1)
     next_step = steps[min(furthest + 1, len(steps) - 1)]
-    st.caption(f"**Next:** {NEXT[next_step]}")
+    attempt = runs.last_run()
+    if attempt is not None and not attempt.wrote_document and not runs.running:
+        st.caption("**Next:** the last run wrote no document. The Generate page says why; then generate again.")
+    else:
+        st.caption(f"**Next:** {NEXT[next_step]}")
     st.caption("Five answers about your product → a Performance & Scalability document, in minutes.")
 # Less empty space above the title: on a 1280×720 projector the first fields should be visible without scrolling.
 st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }</style>")

@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from pages.shared import PAGES, engine_note, money, show_document, start_run, step, workspace
+from pages.shared import PAGES, cost_text, engine_note, show_document, start_run, step, tokens_text, workspace
 from specchain.document import check_document, clarification_items, split_sections
 from specchain.exports import DOCX_MIME, ExportMeta, file_stem, to_docx, to_html, to_markdown, to_pdf
 from specchain.inputs import Answer
@@ -20,6 +20,9 @@ if not versions:
     if runs.running:
         st.info(f"Version {runs.job.version} is being written right now. It appears here as soon as it is "
                 "finished; you can watch it being written on the Generate page.", icon=":material/progress_activity:")
+    elif (attempt := runs.last_run()) is not None:
+        st.warning(f"**No document yet: the last run wrote nothing.** {attempt.no_document_reason}",
+                   icon=":material/warning:")
     else:
         st.info("No document yet. Generate one first: the offline draft takes a second.", icon=":material/info:")
     if st.button("Go to Generate", type="primary", icon=":material/arrow_forward:"):
@@ -133,11 +136,11 @@ with details_tab:
     cols = st.columns(3)
     cols[0].metric("Engine", record.settings.label)
     cols[1].metric("Ended", record.stop_label)
-    cols[2].metric("Cost", money(record.cost_usd) if record.cost_usd is not None else "free" if not record.ai_written
-                   else "–")
+    cols[2].metric("Cost", cost_text(record))
     cols = st.columns(3)
-    cols[0].metric("Tokens in / out", f"{record.input_tokens:,} / {record.output_tokens:,}"
-                   if record.input_tokens is not None else "–")
+    cols[0].metric("Tokens in / out", f"{tokens_text(record, record.input_tokens)} / "
+                   f"{tokens_text(record, record.output_tokens)}" if record.input_tokens is not None
+                   else tokens_text(record, None))
     cols[1].metric("Time to first text", f"{record.first_text_s:.1f} s" if record.first_text_s is not None else "–")
     cols[2].metric("Total time", f"{record.total_s:.1f} s")
     with st.expander("The prompt this version was written from"):

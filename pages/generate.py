@@ -10,12 +10,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
-from pages.shared import KEY_SOURCES, PAGES, api_key, brief_problems, money, start_run, step, workspace
+from pages.shared import (
+    KEY_SOURCES, PAGES, api_key, brief_problems, cost_text, start_run, step, tokens_text, workspace,
+)
 from specchain.catalog import load_catalog
 from specchain.document import split_sections, stream_pieces
 from specchain.runs import Progress, RunJob
 
-WAKE_S = 0.25  # how often the following loop looks up even without news: a click on Stop waits at most this
+WAKE_S = 0.1  # how often the following loop looks up even without news: a click on Stop waits at most this
 STATUS_EVERY_S = 5.0  # while text arrives the document shows progress; the elapsed time moves in 5-second steps
 
 runs = workspace()
@@ -86,6 +88,8 @@ def engine_settings() -> None:
 
 def progress_line(p: Progress) -> str:
     elapsed = f"{p.elapsed_s:,.0f} s"
+    if p.stopping:
+        return f"Stopping… keeping what was written · {elapsed}"
     if p.state == "connecting":
         return f"Connecting… {elapsed}"
     if p.state == "planning":
@@ -113,7 +117,7 @@ def follow(job: RunJob, status: DeltaGenerator, document: DeltaGenerator) -> Non
     boxes: list[DeltaGenerator] = []
     seen = -1
     while True:
-        seen = job.wait_for_change(seen, timeout=WAKE_S)
+        latest = job.wait_for_change(seen, timeout=WAKE_S)
         allow_stop_and_page_switches()
         p = job.progress()
         every = STATUS_EVERY_S if p.state == "writing" else 1.0  # waiting with nothing to show: tick each second
@@ -121,6 +125,9 @@ def follow(job: RunJob, status: DeltaGenerator, document: DeltaGenerator) -> Non
         if strip_time(new_line) != strip_time(line) or p.elapsed_s - drawn_at >= every:
             status.markdown(new_line)
             line, drawn_at = new_line, p.elapsed_s
+        if latest == seen:  # woken only to look for a click: the text has not changed, nothing to re-cut
+            continue
+        seen = latest
         sections = [*p.sections, p.current]
         for index in range(max(0, len(shown) - 1), len(sections)):
             pieces = stream_pieces(sections[index].markdown, finished=index < len(p.sections))
@@ -163,27 +170,38 @@ def redraw_from_the_browser() -> None:
 
 
 def run_summary() -> bool:
-    """How the last run went, with the next step as the one primary button. True if there was a run."""
-    record = runs.latest()
+    """How the last run went, with the next step as the one primary button. True if it left a document."""
+    record = runs.last_run()
     if record is None:
         return False
-    if record.error:
+    if not record.wrote_document:
+        st.warning(f"**No document was produced.** {record.no_document_reason}", icon=":material/warning:")
+    elif record.error:
         st.error(record.error, icon=":material/error:")
     elif record.stop_reason == "max_tokens":
-        st.warning("The document reached the maximum length and was cut off. Open it to continue writing.",
+        st.warning(f"Version {record.version} reached the maximum length and was cut off. Continue writing asks "
+                   "Claude for the rest, starting exactly where it stopped.", icon=":material/content_cut:")
+    elif not record.finished:
+        st.warning(f"Version {record.version} is unfinished ({record.stop_label.lower()}); what was written is kept.",
                    icon=":material/content_cut:")
     else:
-        st.success(f"Version {record.version} is ready. Ended: {record.stop_label.lower()}.",
-                   icon=":material/task_alt:")
+        st.success(f"Version {record.version} is ready.", icon=":material/task_alt:")
     cols = st.columns(5)
     cols[0].metric("Time to first text", f"{record.first_text_s:.1f} s" if record.first_text_s is not None else "–")
     cols[1].metric("Total time", f"{record.total_s:.1f} s")
-    offline = "none (offline)" if not record.ai_written else "–"
-    cols[2].metric("Tokens in", f"{record.input_tokens:,}" if record.input_tokens is not None else offline)
-    cols[3].metric("Tokens out", f"{record.output_tokens:,}" if record.output_tokens is not None else offline)
-    cols[4].metric("Cost", money(record.cost_usd) if record.cost_usd is not None
-                   else "free" if not record.ai_written else "–")
-    if record.document.strip() and st.button("Open the document", type="primary", icon=":material/arrow_forward:"):
+    cols[2].metric("Tokens in", tokens_text(record, record.input_tokens))
+    cols[3].metric("Tokens out", tokens_text(record, record.output_tokens),
+                   help="Estimated from the text received: the connection ended before Claude sent its count."
+                   if record.usage_estimated else None)
+    cols[4].metric("Cost", cost_text(record))
+    if not record.wrote_document:
+        return False
+    if record.can_continue and st.button("Continue writing", type="primary", icon=":material/play_arrow:",
+                                         help="Claude writes the rest, starting exactly where it stopped; the "
+                                         "parts are joined into a new version."):
+        start_run(continues=record)
+    if st.button("Open the document", type="secondary" if record.can_continue else "primary",
+                 icon=":material/arrow_forward:"):
         st.session_state.viewing_version = record.version
         st.switch_page(PAGES["document"])
     return True
@@ -198,10 +216,10 @@ if runs.running:
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         status = left.empty()  # drawn by follow(), at once
-        if right.button("Stop", icon=":material/stop_circle:", use_container_width=True,
-                        help="Stop writing. Everything written so far is kept."):
-            runs.stop()  # returns once the version, with what was written so far, is filed
-            st.rerun()
+        # A callback, so the click takes effect before this script draws anything: the button is disabled and the
+        # status says "Stopping…" in the same rerun; the connection to Claude is closed at once.
+        right.button("Stop", icon=":material/stop_circle:", use_container_width=True, on_click=runs.request_stop,
+                     disabled=job.stopping, help="Stop writing. Everything written so far is kept.")
     follow(job, status, st.container())
     redraw_from_the_browser()
 else:

@@ -9,7 +9,8 @@ import streamlit as st
 from specchain.catalog import load_catalog
 from specchain.inputs import Answer, ChainInputs, validation_problems
 from specchain.providers import EngineSettings
-from specchain.runs import RunRecord, Workspace
+from specchain.records import RunRecord
+from specchain.runs import Workspace
 from specchain.steps import ChainStep, load_step
 
 PAGES = {
@@ -93,21 +94,34 @@ def settings() -> EngineSettings:
 def start_run(*, answers_version: int | None = None, continues: RunRecord | None = None) -> bool:
     """Start a generation and go to the Generate page. False (with a message shown) when it can't start."""
     chosen = continues.settings if continues else settings()
-    key = api_key()[0]
+    key, key_source = api_key()
     if chosen.engine == "claude" and not key:
         st.error("Claude needs an API key. Add one under Claude settings on the Generate page, or use the offline draft.")
         return False
     if workspace().running:
         st.warning("A document is already being written. Wait for it to finish, or press Stop on the Generate page.")
         return False
-    workspace().start(step(), current_inputs(), chosen, api_key=key, answers_version=answers_version,
-                      continues=continues)
+    workspace().start(step(), current_inputs(), chosen, api_key=key, key_source=key_source,
+                      answers_version=answers_version, continues=continues)
     st.switch_page(PAGES["generate"])
     return True
 
 
 def money(value: float) -> str:
     return f"${value:,.2f}" if value >= 0.1 else f"${value:,.3f}"
+
+
+def tokens_text(record: RunRecord, tokens: int | None) -> str:
+    """"12,345", "≈ 171 (estimated)" for a run cut before Claude sent its count, "none (offline)"."""
+    if tokens is None:
+        return "none (offline)" if not record.ai_written else "–"
+    return f"≈ {tokens:,} (estimated)" if record.usage_estimated else f"{tokens:,}"
+
+
+def cost_text(record: RunRecord) -> str:
+    if record.cost_usd is None:
+        return "free" if not record.ai_written else "–"
+    return f"≈ {money(record.cost_usd)} (estimated)" if record.usage_estimated else money(record.cost_usd)
 
 
 def show_document(markdown_sections: list[str]) -> None:
@@ -118,7 +132,8 @@ def show_document(markdown_sections: list[str]) -> None:
 
 def engine_note(record: RunRecord) -> None:
     if record.ai_written:
-        st.caption(f"Written by {record.settings.label} · {record.started_at:%Y-%m-%d %H:%M} UTC")
+        unfinished = "" if record.finished else f" · **unfinished**: {record.stop_label.lower()}"
+        st.caption(f"Written by {record.settings.label} · {record.started_at:%Y-%m-%d %H:%M} UTC{unfinished}")
     else:
         st.info(
             "**Offline draft, not AI-written.** Spec Chain Studio's built-in drafting engine wrote this from your "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from pathlib import Path
 
@@ -51,9 +52,14 @@ def load_catalog(path: Path = MODELS_FILE) -> Catalog:
     return Catalog(**tomllib.loads(path.read_text(encoding="utf-8")))
 
 
+# Chinese, Japanese and Korean characters are roughly a token each, not a quarter of one.
+_WIDE = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
 def estimate_tokens(text: str) -> int:
-    """About four characters a token for English prose and code; an estimate, shown as one."""
-    return max(1, round(len(text) / 4))
+    """About four characters a token for English prose and code, one per CJK character; an estimate, shown as one."""
+    wide = len(_WIDE.findall(text))
+    return max(1, round((len(text) - wide) / 4) + wide)
 
 
 def cost_range(model: ModelInfo, prompt: str, max_tokens: int) -> tuple[float, float]:

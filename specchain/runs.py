@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from specchain.catalog import load_catalog
 from specchain.document import Section, SectionSplitter, join_continuation, section_progress
 from specchain.inputs import ChainInputs
@@ -34,63 +32,10 @@ from specchain.providers import (
     Usage,
     default_registry,
 )
+from specchain.records import RunRecord
 from specchain.steps import ChainStep
 
 log = logging.getLogger(__name__)
-
-STOP_REASONS = {
-    "end_turn": "Finished",
-    "stop_sequence": "Finished",
-    "max_tokens": "Reached the maximum length (cut off)",
-    "stopped": "Stopped by you",
-    "cut": "Connection dropped before the end",
-    "error": "Failed",
-    "refusal": "Claude declined to answer",
-}
-
-
-class RunRecord(BaseModel):
-    """One version of the document: what went in, what came out, and how it went. Serialisable."""
-
-    model_config = ConfigDict(frozen=True)
-
-    version: int
-    step_id: str
-    inputs: ChainInputs
-    prompt: str
-    settings: EngineSettings
-    document: str  # visible text only: the private planning block is never stored
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: float | None = None
-    started_at: datetime
-    first_text_s: float | None = None
-    total_s: float
-    stop_reason: str
-    error: str | None = None
-    answers_version: int | None = None  # the version whose clarification questions this one answers
-    continues_version: int | None = None  # the cut-off version this one continues
-
-    @property
-    def ai_written(self) -> bool:
-        return self.settings.engine != "offline"
-
-    @property
-    def can_continue(self) -> bool:
-        return self.ai_written and bool(self.document.strip()) and self.stop_reason in {
-            "max_tokens", "cut", "stopped", "error"}
-
-    @property
-    def stop_label(self) -> str:
-        return STOP_REASONS.get(self.stop_reason, self.stop_reason)
-
-    @property
-    def title(self) -> str:
-        origin = (
-            f" · continues version {self.continues_version}" if self.continues_version
-            else f" · with your answers to version {self.answers_version}" if self.answers_version else ""
-        )
-        return f"Version {self.version} · {self.settings.label}{origin} · {self.started_at:%H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -98,6 +43,7 @@ class Progress:
     """A consistent snapshot of a running job, cheap to take ten times a second."""
 
     state: Literal["connecting", "planning", "writing", "finished"]
+    stopping: bool  # Stop was pressed; the run is closing its connection and keeping what was written
     elapsed_s: float
     sections: tuple[Section, ...]  # finished sections, in order
     current: Section  # the section being written
@@ -121,7 +67,8 @@ class RunJob:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # notified on anything a viewer would see change
         self._changes = 0
-        self._filter = PrivateBlockFilter(step.private_tag)
+        # Only a model's text can hold its private plan; the app's own text (the offline draft) is never filtered.
+        self._filter = PrivateBlockFilter(step.private_tag) if provider.writes_private_block else None
         self._splitter = SectionSplitter()
         self._new_text: list[str] = []
         self._started_answering = False
@@ -141,13 +88,29 @@ class RunJob:
         self._on_finish = on_finish
         self._thread.start()
 
-    def stop(self, grace_s: float = 2.0) -> None:
-        """Stop now, keeping what was written. A worker stuck in a network call (a server that never answers)
-        can't be interrupted, so after a short grace the version is filed without it; its late events are ignored."""
-        self._cancel.set()
+    def request_stop(self, grace_s: float = 2.0) -> None:
+        """Stop now, without waiting: the connection is closed at once and what was written is kept.
+
+        A worker stuck in a network call (a server that never answers) may not notice, so after a short grace the
+        version is filed without it; its late events are ignored."""
+        with self._lock:
+            if self._cancel.is_set() or self._filed:
+                return
+            self._cancel.set()
+            self._notify()  # a page following the run shows "Stopping…" at once
         self.provider.stop()
-        if not self._finished.wait(grace_s):
-            self._finish("stopped", None)
+        grace = threading.Timer(grace_s, lambda: self._finish("stopped", None))
+        grace.daemon = True
+        grace.start()
+
+    def stop(self, grace_s: float = 2.0) -> None:
+        """Stop and wait until the run is filed (at most the grace and a moment)."""
+        self.request_stop(grace_s)
+        self._finished.wait(grace_s + 1)
+
+    @property
+    def stopping(self) -> bool:
+        return self._cancel.is_set() and not self.done
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)
@@ -177,12 +140,13 @@ class RunJob:
                 state = "finished"
             elif self._new_text:
                 state = "writing"
-            elif self._started_answering or self._filter.private_chars:
+            elif self._started_answering or (self._filter is not None and self._filter.private_chars):
                 state = "planning"  # accepted and thinking, or writing its private plan: nothing to show yet
             else:
                 state = "connecting"
             return Progress(
                 state=state,
+                stopping=self._cancel.is_set() and self._record is None,
                 elapsed_s=time.monotonic() - self._started,
                 sections=sections,
                 current=current,
@@ -209,7 +173,7 @@ class RunJob:
         try:
             for event in self.provider.stream(self.request, self._cancel):
                 if isinstance(event, Text):
-                    self._show(self._filter.feed(event.text))
+                    self._show(self._filter.feed(event.text) if self._filter else event.text)
                 elif isinstance(event, Started):
                     with self._lock:
                         self._started_answering = True
@@ -232,9 +196,13 @@ class RunJob:
         if self._cancel.is_set():
             stop_reason, error = "stopped", None
         if stop_reason == "cut" and error is None:
+            with self._lock:
+                wrote = any(part.strip() for part in self._new_text)
             error = ("The connection ended before Claude finished. What was written so far is kept: "
-                     "press Continue to finish it.")
-        self._show(self._filter.finish())
+                     "press Continue to finish it." if wrote else
+                     "The connection ended before Claude wrote any of the document. Generate again to retry.")
+        if self._filter is not None:
+            self._show(self._filter.finish())
         self._finish(stop_reason, error)
 
     def _finish(self, stop_reason: str, error: str | None) -> None:
@@ -244,7 +212,14 @@ class RunJob:
             self._filed = True
             new_text = "".join(self._new_text)
             usage = self._usage
-        document = join_continuation(self.continues.document, new_text) if self.continues else new_text
+        wrote = bool(new_text.strip())
+        # A run that wrote nothing is an attempt, not a version: its record keeps no document.
+        if not wrote:
+            document = ""
+        elif self.continues:
+            document = join_continuation(self.continues.document, new_text)
+        else:
+            document = new_text
         settings = self.request.settings
         cost = None
         if usage is not None and settings.engine == "claude":
@@ -259,6 +234,7 @@ class RunJob:
             document=document,
             input_tokens=usage.input_tokens if usage else None,
             output_tokens=usage.output_tokens if usage else None,
+            usage_estimated=bool(usage and usage.estimated),
             cost_usd=cost,
             started_at=self._started_at,
             first_text_s=self._first_text_s,
@@ -284,11 +260,13 @@ class RunJob:
 
 
 class Workspace:
-    """One browser session's runs: the finished versions and at most one job in progress. Thread-safe."""
+    """One browser session's runs: the versions, at most one job in progress, and the outcome of the last run
+    if it wrote nothing (an attempt that is not a version: no number, no download). Thread-safe."""
 
     def __init__(self, registry: ProviderRegistry | None = None) -> None:
         self._registry = registry or default_registry()
         self._versions: list[RunRecord] = []
+        self._failed_attempt: RunRecord | None = None
         self._job: RunJob | None = None
         self._lock = threading.Lock()
 
@@ -312,9 +290,14 @@ class Workspace:
         versions = self.versions
         return versions[-1] if versions else None
 
+    def last_run(self) -> RunRecord | None:
+        """How the most recent run ended: a version, or an attempt that wrote nothing."""
+        with self._lock:
+            return self._failed_attempt or (self._versions[-1] if self._versions else None)
+
     def start(
         self, step: ChainStep, inputs: ChainInputs, settings: EngineSettings, *, api_key: str = "",
-        answers_version: int | None = None, continues: RunRecord | None = None,
+        key_source: str = "session", answers_version: int | None = None, continues: RunRecord | None = None,
     ) -> RunJob:
         with self._lock:
             if self._job is not None and not self._job.done:
@@ -329,7 +312,7 @@ class Workspace:
                 step_id=step.id, inputs=inputs, prompt=prompt, settings=settings,
                 continue_from=continues.document if continues else "",
             )
-            options = {"api_key": api_key} if settings.engine == "claude" else {}
+            options = {"api_key": api_key, "key_source": key_source} if settings.engine == "claude" else {}
             provider = self._registry.create(settings.engine, **options)
             job = RunJob(step, request, provider, version, answers_version=answers_version, continues=continues)
             self._job = job
@@ -340,6 +323,14 @@ class Workspace:
         if self._job is not None:
             self._job.stop()
 
+    def request_stop(self) -> None:
+        if self._job is not None:
+            self._job.request_stop()
+
     def _add(self, record: RunRecord) -> None:
         with self._lock:
-            self._versions.append(record)
+            if record.wrote_document:
+                self._versions.append(record)
+                self._failed_attempt = None
+            else:
+                self._failed_attempt = record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from types import SimpleNamespace
 
@@ -13,7 +14,8 @@ from specchain.inputs import ChainInputs
 from specchain.providers import EngineSettings, ProviderRegistry
 from specchain.providers.claude import ClaudeProvider, retry_wait
 from specchain.providers.offline import OfflineProvider
-from specchain.runs import RunRecord, Workspace
+from specchain.records import RunRecord
+from specchain.runs import Workspace
 from specchain.steps import ChainStep
 from tests.conftest import example_inputs
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
@@ -26,7 +28,7 @@ def run(step: ChainStep, workspace: Workspace, inputs: ChainInputs = INPUTS, set
         **options: object) -> RunRecord:
     job = workspace.start(step, inputs, settings, api_key="test-key", **options)
     assert job.wait(60), "run did not finish"
-    record = workspace.latest()
+    record = workspace.last_run()
     assert record is not None and record.version == job.version
     return record
 
@@ -108,11 +110,14 @@ def test_failures_become_one_plain_sentence_and_keep_the_text(
     step: ChainStep, fake_api: FakeAnthropic, scenario: str, stop_reason: str, says: str, keeps_text: bool
 ) -> None:
     fake_api.scenarios = [scenario] * 3
-    record = run(step, Workspace())
+    workspace = Workspace()
+    record = run(step, workspace)
     assert record.stop_reason == stop_reason
     assert says in record.error and "test-key" not in record.error
     assert record.error.count(".") <= 4  # a sentence or two, not a traceback
     assert bool(record.document) == keeps_text
+    # A run that wrote nothing is reported but is not a version: no number, nothing to download.
+    assert workspace.versions == ([record] if keeps_text else [])
     assert PLANNING_MARKER not in record.document
     if keeps_text:
         assert draft_document(INPUTS).startswith(record.document)
@@ -129,7 +134,7 @@ def test_busy_server_is_retried_a_bounded_number_of_times_and_the_user_is_told(s
         time.sleep(0.01)
     assert workspace.latest().stop_reason == "end_turn"
     assert len(fake_api.requests) == 2
-    assert any("Trying again in" in n and "attempt 2 of 3" in n for n in notices)
+    assert any(re.fullmatch(r"Claude is busy; trying again in \d+ s \(attempt 2 of 3\)\.", n) for n in notices)
 
 
 def test_always_failing_server_stops_after_three_attempts(step: ChainStep, fake_api: FakeAnthropic) -> None:
@@ -225,8 +230,9 @@ def test_stop_works_even_when_the_server_never_answers(step: ChainStep, fake_api
     started = time.monotonic()
     workspace.stop()
     assert job.done and time.monotonic() - started < 5
-    record = workspace.latest()
+    record = workspace.last_run()
     assert record.stop_reason == "stopped" and record.document == "" and record.error is None
-    fake_api.release.set()  # the stuck worker finishes later; it must not file a second version
+    assert "stopped the run before any of the document was written" in record.no_document_reason
+    fake_api.release.set()  # the stuck worker finishes later; it must not file a version
     time.sleep(0.3)
-    assert len(workspace.versions) == 1
+    assert workspace.versions == [] and workspace.last_run() == record

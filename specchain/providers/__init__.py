@@ -51,6 +51,8 @@ class Text:
 class Usage:
     input_tokens: int
     output_tokens: int
+    # A stream cut short never sends its final count: the output tokens are then estimated from the text received.
+    estimated: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class GenerationError(Exception):
 
 class Provider(Protocol):
     name: str
+    # True for a model that is asked to plan inside a private block first: its text goes through the private-block
+    # filter. Text the app writes itself (the offline draft) never does, so a user's words are never taken for a tag.
+    writes_private_block: bool
 
     def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[Event]: ...
 

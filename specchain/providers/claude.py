@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import anthropic
 import httpx2
 
+from specchain.catalog import estimate_tokens
 from specchain.providers import (
     Event,
     Finished,
@@ -38,19 +40,40 @@ CONTINUE_INSTRUCTION = (
 )
 
 
+# While waiting to retry, say only that and when: the failure's own advice ("try again in a minute") would
+# contradict it.
+RETRY_NOTICES = {
+    "rate_limit": "Claude has had too many requests from this key for now",
+    "overloaded": "Claude is busy",
+    "timeout": "Claude stopped answering",
+    "network": "Can't reach Claude",
+}
+
+
 class ClaudeProvider:
     name = "claude"
+    writes_private_block = True
 
-    def __init__(self, api_key: str, base_url: str | None = None, timeout: httpx2.Timeout = TIMEOUT) -> None:
+    def __init__(self, api_key: str, base_url: str | None = None, timeout: httpx2.Timeout = TIMEOUT,
+                 key_source: str = "session") -> None:
+        self._key_source = key_source  # who can fix a rejected key: the user ("session") or the server's operator
+        self._sockets = _Sockets()
         self._client = anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
             max_retries=0,
             timeout=timeout,
+            http_client=anthropic.DefaultHttpxClient(timeout=timeout, event_hooks={"request": [self._sockets.watch]}),
         )
         self._active: Any = None  # the open MessageStream, so stop() can close it from another thread
 
     def stop(self) -> None:
+        """Close the connection now, so the server stops writing (and billing) a response nobody reads.
+
+        A request still waiting for the response's headers has no stream to close, and closing the client does not
+        end a request in flight; shutting the provider's sockets does, at once, whatever the reading thread is doing.
+        One provider serves one run, so every socket it opened belongs to this run."""
+        self._sockets.shut()
         stream = self._active
         if stream is not None:
             # Closing a half-read response may raise; the reading thread sees the stop either way.
@@ -71,11 +94,11 @@ class ClaudeProvider:
                 if cancel.is_set():
                     yield Finished("stopped")
                     return
-                error = explain(exc, request.settings.model, partial=sent_text)
+                error = explain(exc, request.settings.model, partial=sent_text, key_source=self._key_source)
                 if not error.retryable or sent_text or attempt == ATTEMPTS:
                     raise error from exc
                 wait = retry_wait(exc, attempt)
-                yield Notice(f"{error.message} Trying again in {wait:.0f} s (attempt {attempt + 1} of {ATTEMPTS}).")
+                yield Notice(retry_notice(error, wait, attempt + 1))
                 if cancel.wait(wait):
                     yield Finished("stopped")
                     return
@@ -89,6 +112,8 @@ class ClaudeProvider:
                 {"role": "user", "content": CONTINUE_INSTRUCTION},
             ]
         input_tokens = output_tokens = 0
+        counted = False  # the server's final output count arrived (message_delta); otherwise it is estimated
+        text_out: list[str] = []  # what Claude wrote, private plan included, for that estimate
         stop_reason: str | None = None
         finished = False
         options: dict[str, Any] = {}
@@ -111,21 +136,24 @@ class ClaudeProvider:
                         output_tokens = event.message.usage.output_tokens or 0
                         yield Started()
                     elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        text_out.append(event.delta.text)
                         yield Text(event.delta.text)
                     elif event.type == "message_delta":
                         stop_reason = event.delta.stop_reason or stop_reason
-                        output_tokens = event.usage.output_tokens or output_tokens
+                        if event.usage.output_tokens:
+                            output_tokens, counted = event.usage.output_tokens, True
                         input_tokens = getattr(event.usage, "input_tokens", None) or input_tokens
                     elif event.type == "message_stop":
                         finished = True
             except Exception:  # not GeneratorExit: a closed generator must not yield
                 # Tokens already spent are still billed: report them before the failure.
                 if input_tokens:
-                    yield Usage(input_tokens, output_tokens)
+                    yield _usage(input_tokens, output_tokens, counted, text_out)
                 raise
             finally:
                 self._active = None
-        yield Usage(input_tokens, output_tokens)
+        if input_tokens:
+            yield _usage(input_tokens, output_tokens, counted, text_out)
         if cancel.is_set():
             yield Finished("stopped")
         elif not finished or stop_reason is None:
@@ -133,6 +161,52 @@ class ClaudeProvider:
             yield Finished("cut")
         else:
             yield Finished(stop_reason)
+
+
+class _Sockets:
+    """The sockets a client opens, noted through httpx's public request hook and httpcore's trace extension."""
+
+    def __init__(self) -> None:
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._shut = False
+
+    def watch(self, request: httpx2.Request) -> None:
+        request.extensions["trace"] = self._trace
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        # connect_tcp for plain HTTP, start_tls for HTTPS (the TLS socket takes over the TCP one's descriptor).
+        if event.endswith((".connect_tcp.complete", ".start_tls.complete")) and info.get("return_value") is not None:
+            sock = info["return_value"].get_extra_info("socket")
+            if isinstance(sock, socket.socket):
+                with self._lock:
+                    self._open.append(sock)
+                    shut = self._shut
+                if shut:  # Stop came while this connection was being made
+                    self.shut()
+
+    def shut(self) -> None:
+        with self._lock:
+            self._shut = True
+            sockets, self._open = self._open, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed, or a TCP socket whose descriptor TLS took over
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _usage(input_tokens: int, output_tokens: int, counted: bool, text_out: list[str]) -> Usage:
+    """The server's counts, or, for a stream cut before its final count, an estimate from the text received
+    (message_start reports a placeholder output count of about 1)."""
+    if counted:
+        return Usage(input_tokens, output_tokens)
+    return Usage(input_tokens, max(output_tokens, estimate_tokens("".join(text_out)) if text_out else 0),
+                 estimated=True)
+
+
+def retry_notice(error: GenerationError, wait: float, attempt: int) -> str:
+    """"Claude is busy; trying again in 2 s (attempt 2 of 3)." One instruction: wait, it is being handled."""
+    reason = RETRY_NOTICES.get(error.kind, "Claude did not answer")
+    return f"{reason}; trying again in {wait:.0f} s (attempt {attempt} of {ATTEMPTS})."
 
 
 def retry_wait(exc: Exception, attempt: int) -> float:
@@ -152,8 +226,11 @@ def _error_type(exc: anthropic.APIStatusError) -> str:
     return str(error.get("type", "")) if isinstance(error, dict) else ""
 
 
-def explain(exc: BaseException, model: str, *, partial: bool = False) -> GenerationError:
-    """One sentence a product manager can act on. Never includes the key."""
+def explain(exc: BaseException, model: str, *, partial: bool = False, key_source: str = "session") -> GenerationError:
+    """One sentence a product manager can act on, naming who can act where the user can't. Never includes the key.
+
+    key_source says where the key came from: "session" (typed on the Generate page), or the server's own setting
+    ("environment", "secrets"), which only whoever runs Spec Chain Studio can change."""
     kept = " What was written so far is kept." if partial else " Your brief is kept."
     if isinstance(exc, anthropic.APIStatusError):
         kind = _error_type(exc)
@@ -169,11 +246,13 @@ def explain(exc: BaseException, model: str, *, partial: bool = False) -> Generat
                 "invalid_request_error": 400,
             }.get(kind, status if status != 200 else 500)
         if status == 401:
-            return GenerationError(
-                "Claude did not accept the API key. Check the key in Settings (it starts with “sk-ant-”), "
-                "or choose the offline draft." + kept,
-                kind="auth",
-            )
+            if key_source == "session":
+                fix = ("Check the key you typed under Claude settings on this page (it starts with “sk-ant-”), "
+                       "or choose the offline draft.")
+            else:
+                fix = ("This key is part of the server's setup, so only whoever runs Spec Chain Studio can replace "
+                       "it; meanwhile, choose the offline draft.")
+            return GenerationError("Claude did not accept the API key. " + fix + kept, kind="auth")
         if status == 403:
             return GenerationError(
                 "This API key is not allowed to use that model or feature. Try another model, or ask whoever "
@@ -182,19 +261,21 @@ def explain(exc: BaseException, model: str, *, partial: bool = False) -> Generat
             )
         if status == 404:
             return GenerationError(
-                f"The model “{model}” is not available to this key or server. Choose another model in Settings."
+                f"The model “{model}” is not available to this key or server. Choose another model under Claude "
+                "settings."
                 + kept,
                 kind="model",
             )
         if status == 429:
             return GenerationError(
-                "Claude has had too many requests from this key for now." + kept + " Wait a minute, then try again.",
+                "Claude has had too many requests from this key for now." + kept + " Wait a minute, then generate "
+                "again.",
                 kind="rate_limit",
                 retryable=True,
             )
         if status == 529 or status >= 500:
             return GenerationError(
-                "Claude is overloaded or having a problem right now." + kept + " Try again in a minute, "
+                "Claude is overloaded or having a problem right now." + kept + " Generate again in a minute, "
                 "or use the offline draft.",
                 kind="overloaded",
                 retryable=True,

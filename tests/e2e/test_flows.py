@@ -125,7 +125,7 @@ def test_claude_streams_section_by_section_and_never_shows_its_planning(
     expect(page.get_by_text("is being written right now")).to_be_visible()
     go_to(page, "Generate", "Generate the document")
     expect(page.get_by_text(re.compile(r"Writing \d+ of 17"))).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Version 1 is ready. Ended: finished"))).to_be_visible(timeout=90_000)
+    expect(page.get_by_text(re.compile(r"Version 1 is ready\."))).to_be_visible(timeout=90_000)
     assert not page.evaluate("window.__planningSeen")
     assert PLANNING_MARKER not in page.content()
     for title in SECTIONS:
@@ -139,7 +139,7 @@ def test_stop_midway_keeps_the_partial_document(page: Page, app_url: str, api: F
     start_claude(page)
     expect(page.get_by_text(re.compile(r"Writing 3 of 17"))).to_be_visible(timeout=60_000)
     page.get_by_role("button", name="Stop").click()
-    expect(page.get_by_text(re.compile(r"Version 1 is ready. Ended: stopped"))).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(re.compile(r"Version 1 is unfinished \(stopped by you\)"))).to_be_visible(timeout=15_000)
     page.get_by_role("button", name="Open the document").click()
     expect(page.get_by_role("heading", level=2, name="Executive Summary")).to_be_visible()
     expect(page.get_by_role("heading", level=2, name="Performance Requirements")).to_be_attached()
