@@ -4,18 +4,42 @@ import logging
 
 import streamlit as st
 
-from pages.shared import PAGES, brief, brief_problems, workspace
+from pages.shared import (
+    PAGES,
+    SHARE_PARAM,
+    brief,
+    brief_problems,
+    bring_in_step,
+    run_service,
+    start_new_document,
+    work_link,
+    workspace,
+)
+from specchain.store import StoreError
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Spec Chain Studio", page_icon="📈", layout="wide")
 
-runs = workspace()
-latest = runs.latest()
+try:
+    run_service()
+except StoreError as error:  # the database can't be opened at all: say so, and what to do
+    st.error(f"{error.message} Spec Chain Studio can't start without it; tell whoever runs it.", icon=":material/error:")
+    st.stop()
+
+if st.query_params.get(SHARE_PARAM):  # a read-only link to one version: that document and nothing else
+    st.navigation([st.Page("pages/shared_version.py", title="Shared document")], position="hidden").run()
+    st.stop()
+
+bring_in_step()
+st.session_state._in_step = True  # the page need not do it again (see begin_page)
+work = workspace()
+state = work.state() if work else None
+has_version = bool(state and state.versions)
 done = {
     "brief": bool(brief().get("app_name", "").strip()) and not brief_problems(),
     "prompt": st.session_state.get("prompt_seen", False),
-    "generate": latest is not None,
-    "document": latest is not None and st.session_state.get("document_seen", False),
+    "generate": has_version,
+    "document": has_version and st.session_state.get("document_seen", False),
 }
 
 
@@ -29,7 +53,7 @@ NEXT = {  # what the sidebar suggests after the last step done
 
 
 def icon(step: str) -> str:
-    if step == "generate" and runs.running:
+    if step == "generate" and state and state.active_run:
         return ":material/progress_activity:"
     return ":material/check_circle:" if done[step] else ":material/radio_button_unchecked:"
 
@@ -44,12 +68,47 @@ with st.sidebar:
     steps = list(STEPS)
     furthest = max((index for index, step in enumerate(steps) if done[step]), default=-1)
     next_step = steps[min(furthest + 1, len(steps) - 1)]
-    attempt = runs.last_run()
-    if attempt is not None and not attempt.wrote_document and not runs.running:
+    if state and state.last_outcome is not None and not state.active_run:
         st.caption("**Next:** the last run wrote no document. The Generate page says why; then generate again.")
     else:
         st.caption(f"**Next:** {NEXT[next_step]}")
     st.caption("Five answers about your product → a Performance & Scalability document, in minutes.")
+    if problem := st.session_state.get("save_problem"):
+        st.warning(problem, icon=":material/cloud_off:")
+    if st.session_state.get("link_problem"):
+        pass  # the page says it, with a way to start fresh
+    elif work is not None:
+        with st.container(border=True):
+            st.markdown(":material/cloud_done: **Your work is saved.** Come back any time with this link, from "
+                        "any browser:")
+            st.code(work_link(work.token), language=None, wrap_lines=True)
+            st.caption("Copy link to come back to this work: the copy button is at the right of the link. "
+                       "Anyone with the link can open and change this work.")
+            left, right = st.columns(2)
+            if left.button("Start a new document", icon=":material/note_add:", use_container_width=True,
+                           help="This work stays saved under its link; the form starts empty."):
+                start_new_document()
+                st.rerun()
+            with right.popover("Delete this work", icon=":material/delete:", use_container_width=True):
+                st.write("Delete the brief, every version and every share link of this work, for good?")
+                if st.button("Yes, delete it", type="primary"):
+                    try:
+                        run_service().store.delete_workspace(work.token)
+                    except StoreError as error:
+                        st.error(error.message)
+                    else:
+                        start_new_document()
+                        st.rerun()
+    else:
+        st.caption("Your work is saved as soon as you type: a link to come back to it appears here.")
 # Less empty space above the title: on a 1280×720 projector the first fields should be visible without scrolling.
 st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }</style>")
+if st.session_state.get("link_problem"):
+    st.title("This link doesn't open any saved work")
+    st.write("It may have been mistyped, cut short, or the work was deleted. Nothing else can be opened with it.")
+    if st.button("Start a new document", type="primary", icon=":material/note_add:"):
+        start_new_document()
+        st.session_state.link_problem = False
+        st.rerun()
+    st.stop()
 navigation.run()

@@ -2,12 +2,25 @@
 
 import streamlit as st
 
-from pages.shared import PAGES, brief, brief_problems, carried_answers, field_key, step
+from pages.shared import (
+    PAGES,
+    begin_page,
+    brief,
+    brief_problems,
+    carried_answers,
+    field_key,
+    step,
+    sync_work,
+)
 
+begin_page()
 chain = step()
 values = brief()
 
 st.title("1 · Describe your product")
+if (restored := st.session_state.pop("brief_restored", None)) is not None:
+    st.success(f"This is the brief version {restored} was written from. Change anything, then generate again.",
+               icon=":material/restore:")
 st.write(
     "Answer five questions in your own words. Rough numbers are fine: the document turns them into measurable "
     "targets and asks about anything it needs. Only the product name is required. When you are done, press "
@@ -26,6 +39,7 @@ with st.container(border=True):
         for field in chain.fields:
             st.session_state[field_key(field.key)] = example.values.get(field.key, "")
         st.session_state.brief_checked = False
+        sync_work(adopt_remote=False)  # saved now: the work (and its link) exists from the first example picked
         st.toast(f"Filled in “{choice}”. Edit anything you like.")
     if st.session_state.get("brief_backup") is not None and st.button(
         "Undo: bring back what I had typed", icon=":material/undo:"

@@ -11,16 +11,30 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
 from pages.shared import (
-    KEY_SOURCES, PAGES, api_key, brief_problems, cost_text, start_run, step, tokens_text, workspace,
+    KEY_SOURCES,
+    PAGES,
+    api_key,
+    begin_page,
+    brief_problems,
+    cost_text,
+    start_run,
+    step,
+    tokens_text,
+    workspace,
 )
 from specchain.catalog import load_catalog
 from specchain.document import split_sections, stream_pieces
+from specchain.records import RunRecord
 from specchain.runs import Progress, RunJob
+from specchain.workspace import StoredRun
 
+begin_page()
 WAKE_S = 0.1  # how often the following loop looks up even without news: a click on Stop waits at most this
 STATUS_EVERY_S = 5.0  # while text arrives the document shows progress; the elapsed time moves in 5-second steps
 
 runs = workspace()
+state = runs.state() if runs else None
+running = bool(state and state.active_run)
 catalog = load_catalog()
 key, key_source = api_key()
 
@@ -37,7 +51,7 @@ def engine_settings() -> None:
         format_func={"offline": "Offline draft (free, instant)", "claude": "Claude (AI, needs an API key)"}.get,
         help="The offline draft follows fixed rules and always works, even without internet. Claude writes a "
         "document tailored to your answers; it takes a few minutes and costs a few cents.",
-        disabled=runs.running,
+        disabled=running,
         persist_state="session",
     )
     if st.session_state.engine != "claude":
@@ -105,7 +119,7 @@ def status_text(p: Progress) -> str:
     return f":material/progress_activity: **{progress_line(p)}**{notice}"
 
 
-def follow(job: RunJob, status: DeltaGenerator, document: DeltaGenerator) -> None:
+def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGenerator) -> None:
     """Show the run as it happens, until it ends.
 
     The page waits on the run's change signal instead of polling, and sends only what is new: each finished piece
@@ -169,11 +183,11 @@ def redraw_from_the_browser() -> None:
     st.session_state.redraw_armed = True  # the first, inline call only arms it; the next timed run redraws
 
 
-def run_summary() -> bool:
-    """How the last run went, with the next step as the one primary button. True if it left a document."""
-    record = runs.last_run()
+def run_summary() -> RunRecord | None:
+    """How the last run went, with the next step as the one primary button. The record, if it left a document."""
+    record = runs.last_run() if runs else None
     if record is None:
-        return False
+        return None
     if not record.wrote_document:
         st.warning(f"**No document was produced.** {record.no_document_reason}", icon=":material/warning:")
     elif record.error:
@@ -195,7 +209,7 @@ def run_summary() -> bool:
                    if record.usage_estimated else None)
     cols[4].metric("Cost", cost_text(record))
     if not record.wrote_document:
-        return False
+        return None
     if record.can_continue and st.button("Continue writing", type="primary", icon=":material/play_arrow:",
                                          help="Claude writes the rest, starting exactly where it stopped; the "
                                          "parts are joined into a new version."):
@@ -204,13 +218,13 @@ def run_summary() -> bool:
                  icon=":material/arrow_forward:"):
         st.session_state.viewing_version = record.version
         st.switch_page(PAGES["document"])
-    return True
+    return record
 
 
 engine_settings()
 
-if runs.running:
-    job = runs.job
+job = runs.service.follow(runs.token, state.active_run) if runs and running else None
+if job is not None:
     st.caption(f"Writing version {job.version} with {job.request.settings.label}. You can switch pages: "
                "the writing carries on, and only Stop ends it.")
     with st.container(border=True):
@@ -218,7 +232,7 @@ if runs.running:
         status = left.empty()  # drawn by follow(), at once
         # A callback, so the click takes effect before this script draws anything: the button is disabled and the
         # status says "Stopping…" in the same rerun; the connection to Claude is closed at once.
-        right.button("Stop", icon=":material/stop_circle:", use_container_width=True, on_click=runs.request_stop,
+        right.button("Stop", icon=":material/stop_circle:", use_container_width=True, on_click=job.request_stop,
                      disabled=job.stopping, help="Stop writing. Everything written so far is kept.")
     follow(job, status, st.container())
     redraw_from_the_browser()
@@ -230,14 +244,14 @@ else:
         if st.button("Back to the brief", icon=":material/arrow_back:"):
             st.switch_page(PAGES["brief"])
     else:
-        had_run = run_summary()
-        label = f"Generate version {len(runs.versions) + 1}"
+        shown = run_summary()
+        label = f"Generate version {(state.versions[-1].version if state and state.versions else 0) + 1}"
         # Once a document exists, opening it is the next step; generating again is the second choice.
-        if st.button(label, type="secondary" if had_run else "primary", icon=":material/play_arrow:"):
+        if st.button(label, type="secondary" if shown else "primary", icon=":material/play_arrow:"):
             start_run()
-        if had_run:
+        if shown:
             # The document stays where the user watched it being written; the Document page has the rest.
-            for section in split_sections(runs.latest().document):
+            for section in split_sections(shown.document):
                 with st.container():  # the same containers and pieces as while it streamed (see follow)
                     for piece in stream_pieces(section.markdown, finished=True):
                         st.markdown(piece)

@@ -1,17 +1,27 @@
-"""UI state shared by the pages. st.session_state is the single source of UI state; runs live in a Workspace."""
+"""UI state shared by the pages. st.session_state is the single source of UI state; the work itself (brief, answers,
+settings, versions, the run in progress) is saved in the store under the workspace's link, and synced here."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from typing import Any
 
 import streamlit as st
 
 from specchain.catalog import load_catalog
 from specchain.inputs import Answer, ChainInputs, validation_problems
 from specchain.providers import EngineSettings
-from specchain.records import RunRecord
-from specchain.runs import Workspace
+from specchain.records import FINISHED, RunRecord
 from specchain.steps import ChainStep, load_step
+from specchain.store import (
+    RunInProgress,
+    StoreError,
+    VersionSummary,
+    WorkspaceState,
+    open_store,
+)
+from specchain.workspace import RunService, Workspace
 
 PAGES = {
     "brief": "pages/brief.py",
@@ -19,16 +29,196 @@ PAGES = {
     "generate": "pages/generate.py",
     "document": "pages/document.py",
 }
+LINK_PARAM = "w"  # ?w=<token>: the link that brings back a workspace
+SHARE_PARAM = "s"  # ?s=<token>: a read-only link to one version
 
 
 def step() -> ChainStep:
     return load_step()
 
 
-def workspace() -> Workspace:
-    if "workspace" not in st.session_state:
-        st.session_state.workspace = Workspace()
-    return st.session_state.workspace
+@st.cache_resource(show_spinner="Opening your saved work…")
+def run_service() -> RunService:
+    """One per server process: the store, and the runs this process writes. Raises StoreError (plain words)."""
+    return RunService(open_store())
+
+
+def workspace() -> Workspace | None:
+    """This tab's workspace, or None until the user has typed something (nothing to save before that)."""
+    token = st.session_state.get("workspace_token")
+    if not token:
+        return None
+    cached = st.session_state.get("_workspace")
+    if cached is None or cached.token != token:
+        cached = Workspace(service=run_service(), token=token)
+        st.session_state._workspace = cached
+    return cached
+
+
+def ensure_workspace() -> Workspace:
+    """The workspace, created now if the user has not typed anything yet (e.g. pressing Generate at once)."""
+    if workspace() is None:
+        sync_work(adopt_remote=False, create=True)
+    work = workspace()
+    assert work is not None
+    return work
+
+
+# --- saving and loading the work ------------------------------------------------------------------------------
+# Each tab remembers what it last saved or loaded (SYNCED). At the top of every run, what this tab changed since is
+# saved, and what another tab changed (and this one did not) is taken in: two tabs on one link stay in step, and a
+# stale tab's button acts on the latest work. Widgets can only be set before they are drawn, hence "adopt" only at
+# the top of a run; at its end, changes (an example picked, an answer) are saved without waiting for the next run.
+SYNCED = "_synced"
+
+
+def local_work() -> dict[str, Any]:
+    return {
+        "values": brief(),
+        "answers": [a.model_dump() for a in carried_answers()],
+        "settings": dataclasses.asdict(settings()),
+        "viewing": st.session_state.get("viewing_version"),
+    }
+
+
+def remote_work(state: WorkspaceState) -> dict[str, Any]:
+    return {
+        "values": {f.key: state.values.get(f.key, "") for f in step().fields},
+        "answers": [a.model_dump() for a in state.answers],
+        "settings": dataclasses.asdict(state.settings),
+        "viewing": state.viewing_version,
+    }
+
+
+def adopt(part: str, value: Any) -> None:
+    """Put saved work into the session, where the widgets read it."""
+    if part == "values":
+        for key, text in value.items():
+            st.session_state[field_key(key)] = text
+    elif part == "answers":
+        st.session_state.answers = [Answer(**a) for a in value]
+        for name in [k for k in st.session_state if str(k).startswith("answer_v")]:
+            del st.session_state[name]  # the answer boxes are filled again from the answers
+    elif part == "settings":
+        st.session_state.engine = value["engine"]
+        if value["model"]:
+            known = {m.id for m in load_catalog().models}
+            st.session_state.model = value["model"] if value["model"] in known else "custom"
+            if value["model"] not in known:
+                st.session_state.custom_model = value["model"]
+        st.session_state.max_tokens = value["max_tokens"]
+    elif part == "viewing" and value is not None:
+        st.session_state.viewing_version = value
+
+
+def sync_work(*, adopt_remote: bool = True, create: bool = False) -> None:
+    """Save what this tab changed; take in what another tab changed. Never loses what is on the screen: when
+    saving fails, the typed text stays in the session and the sidebar says so."""
+    service = run_service()
+    token = st.session_state.get("workspace_token")
+    local = local_work()
+    try:
+        if not token:
+            if not create and not any(v.strip() for v in local["values"].values()):
+                return  # nothing typed yet: nothing to keep
+            token = service.store.create_workspace(step().id, values=local["values"], settings=settings())
+            st.session_state.workspace_token = token
+            if local["answers"]:
+                service.store.save_workspace(token, answers=tuple(carried_answers()))
+            st.session_state[SYNCED] = local
+            st.session_state.pop("save_problem", None)
+            return
+        state = service.store.load_workspace(token)
+        if state is None:
+            st.session_state.link_problem = True
+            return
+        if (work := workspace()) is not None:
+            work.remember(state)
+        remote = remote_work(state)
+        synced = st.session_state.get(SYNCED) or remote
+        # What this tab changed since it last saved or loaded; the brief field by field, so two tabs editing
+        # different fields both keep their words.
+        mine = {part: local[part] for part in local if local[part] != synced[part]}
+        typed = {k: v for k, v in local["values"].items() if v != synced["values"].get(k)}
+        if typed:
+            mine["values"] = {**remote["values"], **typed}
+        to_save = {part: value for part, value in mine.items() if value != remote[part]}
+        if adopt_remote:  # take in the rest from the store: another tab's changes
+            merged = {**remote, **mine}
+            for part, value in merged.items():
+                if value != local[part]:
+                    adopt(part, value)
+        else:  # the rest is taken in at the top of the next run
+            merged = {**synced, **mine, "values": {**synced["values"], **typed}}
+        if to_save:
+            service.store.save_workspace(
+                token,
+                values=to_save.get("values"),
+                answers=tuple(Answer(**a) for a in to_save["answers"]) if "answers" in to_save else None,
+                settings=EngineSettings(**to_save["settings"]) if "settings" in to_save else None,
+                **({"viewing_version": to_save["viewing"]} if "viewing" in to_save else {}),
+            )
+        st.session_state[SYNCED] = merged
+        st.session_state.pop("save_problem", None)
+    except StoreError as error:
+        st.session_state.save_problem = error.message
+
+
+def open_link() -> None:
+    """A new tab or a reload: bring back the workspace named in the link (?w=…), once per session."""
+    if st.session_state.get("link_checked"):
+        return
+    st.session_state.link_checked = True
+    token = st.query_params.get(LINK_PARAM)
+    if not token:
+        return
+    state = run_service().store.load_workspace(token)
+    if state is None:
+        st.session_state.link_problem = True
+        return
+    st.session_state.workspace_token = token
+    remote = remote_work(state)
+    for part, value in remote.items():
+        adopt(part, value)
+    st.session_state[SYNCED] = remote
+
+
+def bring_in_step() -> None:
+    """At the top of every run: reopen the link's work (a new tab), save this tab's changes, take in another's."""
+    st.session_state.pop("_workspace", None)  # one view of the saved work per run
+    open_link()
+    sync_work()
+    keep_link_in_address()
+
+
+def begin_page() -> None:
+    """Each page's first line. app.py has usually brought the work in step already in this run (it marks that);
+    a page run on its own (Streamlit's AppTest reruns only the page) does it here."""
+    if not st.session_state.pop("_in_step", False):
+        bring_in_step()
+
+
+def keep_link_in_address() -> None:
+    """Page switches clear the address's query; put the workspace's link back so a reload finds the work."""
+    token = st.session_state.get("workspace_token")
+    if token and st.query_params.get(LINK_PARAM) != token:
+        st.query_params[LINK_PARAM] = token
+
+
+def start_new_document() -> None:
+    """Leave this workspace (it stays saved under its link) and start with an empty brief."""
+    keep = {"link_checked"}
+    for key in list(st.session_state):
+        if str(key) not in keep:
+            del st.session_state[key]
+    st.query_params.clear()
+
+
+def work_link(token: str, param: str = LINK_PARAM) -> str:
+    base = str(st.context.url or "").split("?")[0]
+    for page in ("brief", "prompt", "generate", "document"):
+        base = base.removesuffix(f"/{page}")
+    return f"{base.rstrip('/')}/?{param}={token}"
 
 
 def field_key(field: str) -> str:
@@ -98,13 +288,35 @@ def start_run(*, answers_version: int | None = None, continues: RunRecord | None
     if chosen.engine == "claude" and not key:
         st.error("Claude needs an API key. Add one under Claude settings on the Generate page, or use the offline draft.")
         return False
-    if workspace().running:
-        st.warning("A document is already being written. Wait for it to finish, or press Stop on the Generate page.")
+    work = ensure_workspace()
+    try:
+        work.start(step(), current_inputs(), chosen, api_key=key, key_source=key_source,
+                   answers_version=answers_version, continues=continues)
+    except RunInProgress:
+        st.warning("A document is already being written for this work (perhaps in another tab). Wait for it to "
+                   "finish, or press Stop on the Generate page.", icon=":material/hourglass_top:")
         return False
-    workspace().start(step(), current_inputs(), chosen, api_key=key, key_source=key_source,
-                      answers_version=answers_version, continues=continues)
+    except StoreError as error:
+        st.error(error.message, icon=":material/error:")
+        return False
+    sync_work(adopt_remote=False)
     st.switch_page(PAGES["generate"])
     return True
+
+
+def summary_title(summary: VersionSummary) -> str:
+    """"Version 3 · Claude · claude-sonnet-5-5 · unfinished · 14:05 UTC", read without loading the document."""
+    label = EngineSettings(engine=summary.engine, model=summary.model).label  # type: ignore[arg-type]
+    unfinished = "" if summary.stop_reason in FINISHED else " · unfinished"
+    return f"Version {summary.version} · {label}{unfinished} · {summary.started_at:%H:%M} UTC"
+
+
+def use_brief_of(record: RunRecord) -> None:
+    """Callback: put a version's brief and answers back into the form (its widgets are not drawn yet)."""
+    for key, value in record.inputs.values.items():
+        st.session_state[field_key(key)] = value
+    st.session_state.answers = list(record.inputs.answers)
+    st.session_state.brief_restored = record.version
 
 
 def money(value: float) -> str:
@@ -114,7 +326,7 @@ def money(value: float) -> str:
 def tokens_text(record: RunRecord, tokens: int | None) -> str:
     """"12,345", "≈ 171 (estimated)" for a run cut before Claude sent its count, "none (offline)"."""
     if tokens is None:
-        return "none (offline)" if not record.ai_written else "–"
+        return "–" if record.ai_written else "none (edited)" if record.settings.engine == "edited" else "none (offline)"
     return f"≈ {tokens:,} (estimated)" if record.usage_estimated else f"{tokens:,}"
 
 

@@ -5,14 +5,15 @@ Lives below runs.py and the store so that both can import it without importing e
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from specchain.inputs import ChainInputs
 from specchain.providers import EngineSettings
 
-FINISHED = {"end_turn", "stop_sequence"}
+FINISHED = {"end_turn", "stop_sequence", "edited"}
 STOP_REASONS = {
     "end_turn": "Finished",
     "stop_sequence": "Finished",
@@ -21,6 +22,8 @@ STOP_REASONS = {
     "cut": "Connection dropped before the end",
     "error": "Failed",
     "refusal": "Claude declined to answer",
+    "interrupted": "Interrupted: the app stopped while it was being written",
+    "edited": "Edited by you",
 }
 
 
@@ -46,10 +49,11 @@ class RunRecord(BaseModel):
     error: str | None = None
     answers_version: int | None = None  # the version whose clarification questions this one answers
     continues_version: int | None = None  # the cut-off version this one continues
+    edited_from: int | None = None  # the version this hand-edited one started from
 
     @property
     def ai_written(self) -> bool:
-        return self.settings.engine != "offline"
+        return self.settings.engine == "claude"
 
     @property
     def wrote_document(self) -> bool:
@@ -80,7 +84,7 @@ class RunRecord(BaseModel):
     @property
     def can_continue(self) -> bool:
         return self.ai_written and bool(self.document.strip()) and self.stop_reason in {
-            "max_tokens", "cut", "stopped", "error"}
+            "max_tokens", "cut", "stopped", "error", "interrupted"}
 
     @property
     def stop_label(self) -> str:
@@ -89,8 +93,19 @@ class RunRecord(BaseModel):
     @property
     def title(self) -> str:
         origin = (
-            f" · continues version {self.continues_version}" if self.continues_version
+            f" from version {self.edited_from}" if self.edited_from
+            else f" · continues version {self.continues_version}" if self.continues_version
             else f" · with your answers to version {self.answers_version}" if self.answers_version else ""
         )
         unfinished = "" if self.finished else " · unfinished"
         return f"Version {self.version} · {self.settings.label}{origin}{unfinished} · {self.started_at:%H:%M} UTC"
+
+
+def edited_version(base: RunRecord, document: str) -> RunRecord:
+    """A hand-edited copy of a version: same brief and prompt, the PM's text, marked "edited by you"."""
+    return base.model_copy(update={
+        "document": document, "settings": replace(base.settings, engine="edited"), "edited_from": base.version,
+        "stop_reason": "edited", "error": None, "input_tokens": None, "output_tokens": None, "cost_usd": None,
+        "usage_estimated": False, "first_text_s": None, "total_s": 0.0, "started_at": datetime.now(UTC),
+        "answers_version": None, "continues_version": None,
+    })

@@ -16,21 +16,22 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from specchain.catalog import load_catalog
-from specchain.document import Section, SectionSplitter, join_continuation, section_progress
-from specchain.inputs import ChainInputs
+from specchain.document import (
+    Section,
+    SectionSplitter,
+    join_continuation,
+    section_progress,
+)
 from specchain.private import PrivateBlockFilter
 from specchain.providers import (
-    EngineSettings,
     Finished,
     GenerationError,
     GenerationRequest,
     Notice,
     Provider,
-    ProviderRegistry,
     Started,
     Text,
     Usage,
-    default_registry,
 )
 from specchain.records import RunRecord
 from specchain.steps import ChainStep
@@ -55,8 +56,10 @@ class Progress:
 class RunJob:
     def __init__(
         self, step: ChainStep, request: GenerationRequest, provider: Provider, version: int, *,
-        answers_version: int | None = None, continues: RunRecord | None = None,
+        answers_version: int | None = None, continues: RunRecord | None = None, run_id: str = "",
     ) -> None:
+        self.run_id = run_id  # the store's id of this run ("" when not saved)
+        self.save_error: str | None = None  # set when the finished version could not be saved
         self.step = step
         self.request = request
         self.provider = provider
@@ -154,6 +157,15 @@ class RunJob:
                 notice=self._notice,
                 record=self._record,
             )
+
+    def checkpoint(self) -> tuple[int, str, str, str]:
+        """(change number, the new visible text so far, state, the section being written), for saving the run."""
+        progress = self.progress()
+        with self._lock:
+            text = "".join(self._new_text)
+            changes = self._changes
+        detail = progress.position[1] if progress.position else ""
+        return changes, text, progress.state, detail
 
     def _show(self, visible: str) -> None:
         if not visible:
@@ -259,78 +271,3 @@ class RunJob:
             self._finished.set()
 
 
-class Workspace:
-    """One browser session's runs: the versions, at most one job in progress, and the outcome of the last run
-    if it wrote nothing (an attempt that is not a version: no number, no download). Thread-safe."""
-
-    def __init__(self, registry: ProviderRegistry | None = None) -> None:
-        self._registry = registry or default_registry()
-        self._versions: list[RunRecord] = []
-        self._failed_attempt: RunRecord | None = None
-        self._job: RunJob | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def versions(self) -> list[RunRecord]:
-        with self._lock:
-            return list(self._versions)
-
-    @property
-    def job(self) -> RunJob | None:
-        return self._job
-
-    @property
-    def running(self) -> bool:
-        return self._job is not None and not self._job.done
-
-    def get(self, version: int) -> RunRecord | None:
-        return next((r for r in self.versions if r.version == version), None)
-
-    def latest(self) -> RunRecord | None:
-        versions = self.versions
-        return versions[-1] if versions else None
-
-    def last_run(self) -> RunRecord | None:
-        """How the most recent run ended: a version, or an attempt that wrote nothing."""
-        with self._lock:
-            return self._failed_attempt or (self._versions[-1] if self._versions else None)
-
-    def start(
-        self, step: ChainStep, inputs: ChainInputs, settings: EngineSettings, *, api_key: str = "",
-        key_source: str = "session", answers_version: int | None = None, continues: RunRecord | None = None,
-    ) -> RunJob:
-        with self._lock:
-            if self._job is not None and not self._job.done:
-                raise RuntimeError("a run is already in progress")
-            version = len(self._versions) + 1
-            if continues is not None:
-                prompt = continues.prompt
-                inputs, settings = continues.inputs, continues.settings
-            else:
-                prompt = step.render(inputs).text
-            request = GenerationRequest(
-                step_id=step.id, inputs=inputs, prompt=prompt, settings=settings,
-                continue_from=continues.document if continues else "",
-            )
-            options = {"api_key": api_key, "key_source": key_source} if settings.engine == "claude" else {}
-            provider = self._registry.create(settings.engine, **options)
-            job = RunJob(step, request, provider, version, answers_version=answers_version, continues=continues)
-            self._job = job
-        job.start(self._add)
-        return job
-
-    def stop(self) -> None:
-        if self._job is not None:
-            self._job.stop()
-
-    def request_stop(self) -> None:
-        if self._job is not None:
-            self._job.request_stop()
-
-    def _add(self, record: RunRecord) -> None:
-        with self._lock:
-            if record.wrote_document:
-                self._versions.append(record)
-                self._failed_attempt = None
-            else:
-                self._failed_attempt = record

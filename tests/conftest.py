@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import tempfile
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +11,12 @@ import pytest
 from specchain.inputs import ChainInputs
 from specchain.steps import ChainStep, load_step
 from tests.fake_anthropic import FakeAnthropic
+from tests.store_fixtures import pg_server, store, store_url  # noqa: F401 - the store tests' fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
+# The app's saved work goes to a throw-away database, never the developer's own (data/specchain.sqlite3).
+os.environ["SPECCHAIN_DB_PATH"] = str(Path(tempfile.mkdtemp(prefix="specchain-tests-")) / "work.sqlite3")
+os.environ.pop("DATABASE_URL", None)
 
 
 @pytest.fixture(scope="session")

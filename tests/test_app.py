@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from specchain import exports
 from specchain.inputs import ChainInputs
 from specchain.steps import load_step
+from specchain.workspace import Workspace
+from pages.shared import run_service
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -53,9 +55,14 @@ def load_example(at: AppTest, name: str = "B2B project-management SaaS") -> None
     assert not at.exception
 
 
+def work(at: AppTest) -> Workspace:
+    """The tab's saved work, as the store holds it."""
+    return Workspace(service=run_service(), token=at.session_state["workspace_token"])
+
+
 def wait_for_run(at: AppTest, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while at.session_state["workspace"].running:
+    while work(at).running:
         assert time.monotonic() < deadline, "generation did not finish"
         for element in at.markdown:
             assert PLANNING_MARKER not in element.value
@@ -74,7 +81,7 @@ def use_claude(at: AppTest, key: str) -> None:
 
 def generate(at: AppTest) -> None:
     at.switch_page("pages/generate.py").run()
-    version = len(at.session_state["workspace"].versions) + 1
+    version = len(work(at).versions) + 1
     button(at, f"Generate version {version}").click().run()
     wait_for_run(at)
 
@@ -119,10 +126,16 @@ def test_prompt_page_shows_the_exact_prompt_size_and_cost(at: AppTest) -> None:
     load_example(at)
     button(at, "Next: check the prompt").click().run()
     arrived(at, "prompt")
-    prompt = at.code[0].value
     brief = {f.key: at.session_state[f"field_{f.key}"] for f in load_step().fields}
-    assert prompt == load_step().render(ChainInputs(values=brief)).text
-    assert "<app_name>\n  TaskFlow Pro\n  </app_name>" in prompt
+    expected = load_step().render(ChainInputs(values=brief)).text
+    # At first only the top is drawn, down to the end of the user's data; the instructions wait in a closed expander.
+    assert len(at.code) == 1 and expected.startswith(at.code[0].value)
+    assert at.code[0].value.rstrip().endswith("</user_data>")
+    assert "<app_name>\n  TaskFlow Pro\n  </app_name>" in at.code[0].value
+    at.session_state["prompt_rest_open"] = True  # the user opens "The rest of the prompt"
+    at.run()
+    prompt = at.code[0].value + at.code[1].value
+    assert prompt == expected
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Characters"] == f"{len(prompt):,}"
     assert metrics["Tokens (estimate)"].startswith("≈")
@@ -158,7 +171,7 @@ def test_offline_generation_then_document_checklist_questions_and_a_second_versi
     button(at, "Run again with these answers").click().run()
     arrived(at, "generate")
     wait_for_run(at)
-    workspace = at.session_state["workspace"]
+    workspace = work(at)
     assert [r.version for r in workspace.versions] == [1, 2]
     second = workspace.get(2)
     assert second.answers_version == 1 and "12,000 people online at once" in second.prompt
@@ -186,7 +199,7 @@ def test_claude_through_the_stand_in_streams_a_document_with_no_planning_anywher
     button(at, "Generate version 1").click().run()
     wait_for_run(at)
     assert "Version 1 is ready" in all_text(at)
-    record = at.session_state["workspace"].latest()
+    record = work(at).latest()
     assert record.settings.model == "claude-sonnet-5-5" and record.cost_usd
     assert fake_api.requests[0]["headers"]["Authorization"] == "Bearer sk-ant-test"
     button(at, "Open the document").click().run()
@@ -208,7 +221,7 @@ def test_cut_off_document_offers_continue_and_joins_the_parts(at: AppTest, fake_
     button(at, "Continue writing").click().run()
     arrived(at, "generate")
     wait_for_run(at)
-    workspace = at.session_state["workspace"]
+    workspace = work(at)
     assert workspace.latest().continues_version == 1 and workspace.latest().stop_reason == "end_turn"
     assert load_step().sections[-1] in workspace.latest().document
 
@@ -230,7 +243,7 @@ def test_claude_without_a_key_asks_for_one(at: AppTest) -> None:
     at.radio(key="engine").set_value("claude").run()
     button(at, "Generate version 1").click().run()
     assert any("needs an API key" in e.value for e in at.error)
-    assert not at.session_state["workspace"].versions
+    assert not work(at).versions
 
 
 def test_a_key_from_the_environment_is_used_and_never_shown(monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic) -> None:
@@ -278,7 +291,7 @@ def test_a_cut_connection_offers_continue_beside_its_message(at: AppTest, fake_a
     button(at, "Continue writing").click().run()
     arrived(at, "generate")
     wait_for_run(at)
-    latest = at.session_state["workspace"].latest()
+    latest = work(at).latest()
     assert latest.version == 2 and latest.continues_version == 1 and latest.finished
 
 

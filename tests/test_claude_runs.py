@@ -15,8 +15,9 @@ from specchain.providers import EngineSettings, ProviderRegistry
 from specchain.providers.claude import ClaudeProvider, retry_wait
 from specchain.providers.offline import OfflineProvider
 from specchain.records import RunRecord
-from specchain.runs import Workspace
+from specchain.workspace import Workspace
 from specchain.steps import ChainStep
+from specchain.store import RunInProgress
 from tests.conftest import example_inputs
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
 
@@ -212,7 +213,7 @@ def test_only_one_run_at_a_time(step: ChainStep, fake_api: FakeAnthropic) -> Non
     fake_api.delay_s = 0.01
     workspace = Workspace()
     job = workspace.start(step, INPUTS, SONNET, api_key="k")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RunInProgress):
         workspace.start(step, INPUTS, SONNET, api_key="k")
     workspace.stop()
     assert job.wait(10)

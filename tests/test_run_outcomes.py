@@ -15,7 +15,7 @@ from specchain.drafting import draft_document
 from specchain.inputs import ChainInputs
 from specchain.providers import EngineSettings
 from specchain.records import RunRecord
-from specchain.runs import Workspace
+from specchain.workspace import Workspace
 from specchain.steps import ChainStep
 from tests.conftest import example_inputs
 from tests.fake_anthropic import PLANNING, FakeAnthropic

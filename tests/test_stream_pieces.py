@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from specchain.document import split_blocks, split_sections, stream_pieces
 from specchain.drafting import draft_document
 from specchain.providers import EngineSettings
-from specchain.runs import Workspace
+from specchain.workspace import Workspace
 from specchain.steps import ChainStep
 from tests.conftest import example_inputs
 from tests.fake_anthropic import FakeAnthropic

@@ -1,0 +1,65 @@
+"""Parts of a page shown in more than one place: the template check and the downloads of a version (the Document
+page and a read-only shared link show the same)."""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from specchain.document import check_document
+from specchain.exports import (
+    DOCX_MIME,
+    ExportMeta,
+    file_stem,
+    to_docx,
+    to_html,
+    to_markdown,
+    to_pdf,
+)
+from specchain.records import RunRecord
+from specchain.steps import ChainStep
+
+
+def template_check(record: RunRecord, chain: ChainStep) -> None:
+    check = check_document(record.document, chain)
+    if check.complete:
+        st.success(f"All {len(chain.sections)} sections of the template are present and no placeholder is left.",
+                   icon=":material/task_alt:")
+    for title in chain.sections:
+        mark = ":material/check_circle:" if title in check.found else ":material/cancel:"
+        note = "" if title in check.found else " — **missing**"
+        st.markdown(f"{mark} {title}{note}")
+    if check.placeholders:
+        st.warning("Placeholders left from the template (text in [brackets] still to be filled): "
+                   + ", ".join(f"`{p}`" for p in check.placeholders), icon=":material/warning:")
+    if check.missing_subsections:
+        with st.expander("Sub-headings that differ from the template (often just renamed)"):
+            for section, subs in check.missing_subsections.items():
+                st.markdown(f"- **{section}**: " + ", ".join(subs))
+
+
+def downloads(record: RunRecord) -> None:
+    app_name = record.inputs.values.get("app_name", "")
+    stem = file_stem(app_name, f"v{record.version}")
+    meta = ExportMeta(app_name=app_name, engine_label=record.settings.label,
+                      created=f"{record.started_at:%Y-%m-%d %H:%M} UTC", version=record.version)
+    st.write(f"Version {record.version} as a file to share. Word and PDF keep the headings (as a clickable outline), "
+             "tables, code and diagrams; they take a second to make when you click.")
+    formats = [
+        ("Word (.docx)", "docx", DOCX_MIME, functools.partial(to_docx, record.document, meta),
+         "Opens in Microsoft Word, Google Docs and LibreOffice. Edit it, comment on it, send it on."),
+        ("PDF (.pdf)", "pdf", "application/pdf", functools.partial(to_pdf, record.document, meta),
+         "Ready to read and print on any device; the outline lets readers jump to a section."),
+        ("Markdown (.md)", "md", "text/markdown", to_markdown(record.document),
+         "Plain text with formatting marks, for GitHub, Notion, Confluence or any editor."),
+        ("Web page (.html)", "html", "text/html", to_html(record.document, meta),
+         "A single page that opens in any browser, with no scripts: safe to e-mail."),
+    ]
+    for column, (label, extension, mime, data, help_text) in zip(st.columns(2) + st.columns(2), formats, strict=True):
+        # Word and PDF are built only when clicked (a callable), then cached per version in the core. Markdown
+        # and HTML are cheap and bound as bytes. No rerun on download: the page stays as it is.
+        column.download_button(label, data=data, file_name=f"{stem}.{extension}", mime=mime,
+                               on_click="ignore", icon=":material/download:", use_container_width=True,
+                               type="primary" if extension == "docx" else "secondary")
+        column.caption(help_text)
