@@ -73,8 +73,6 @@ with st.sidebar:
     else:
         st.caption(f"**Next:** {NEXT[next_step]}")
     st.caption("Five answers about your product → a Performance & Scalability document, in minutes.")
-    if problem := st.session_state.get("save_problem"):
-        st.warning(problem, icon=":material/cloud_off:")
     if st.session_state.get("link_problem"):
         pass  # the page says it, with a way to start fresh
     elif work is not None:

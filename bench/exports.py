@@ -2,11 +2,14 @@
 
 Run: python bench/exports.py [--runs 7]
 
+The last row is the PDF of the same document with its prose in Japanese (same structure, tables and code), to
+show what the CJK font costs when it is used.
+
 Each format is measured in its own fresh Python process, so that its peak memory is its own: the process's
 resident-set high-water mark (Python, the typst library, and python-docx), the pandoc subprocess's, and the
 baseline after imports for comparison. Times are the median of several uncached runs after one warm-up (the
 app caches each format per document version, so a second click costs nothing).
-Expected on a 2-core machine: HTML under 0.2 s, Word under 1.5 s, PDF under 1.5 s.
+Expected on a 2-core machine: HTML under 0.2 s, Word under 1.5 s, PDF under 1.5 s (Japanese too).
 """
 
 from __future__ import annotations
@@ -23,7 +26,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-FORMATS = ["html", "docx", "pdf"]
+FORMATS = ["html", "docx", "pdf", "pdf-ja"]
+JAPANESE = "このシステムは、ピーク時に毎秒二千件のリクエストを処理し、三年以内に五倍に成長する必要があります。"
+
+
+def japanese_document(document: str) -> str:
+    """The document with every line of prose in Japanese of about the same length: the same blocks, in Japanese."""
+    lines, in_code = [], False
+    for line in document.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        prose = not in_code and line.strip() and not line.lstrip().startswith(("#", "|", "-", "*", "```", ">"))
+        if prose and not line.lstrip()[:1].isdigit():
+            line = (JAPANESE * (len(line) // len(JAPANESE) + 1))[: max(len(line) // 2, 20)]  # 3 bytes a character
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def measure(format_name: str, runs: int) -> dict[str, float]:
@@ -31,14 +48,19 @@ def measure(format_name: str, runs: int) -> dict[str, float]:
     from tests.long_document import long_document
 
     document = long_document()
-    meta = exports.ExportMeta(app_name="TaskFlow Pro", engine_label="Claude · claude-sonnet-5-5",
+    app_name = "TaskFlow Pro"
+    if format_name == "pdf-ja":
+        app_name = "タスクフロー"
+        document = japanese_document(document).replace("TaskFlow Pro", app_name)
+    meta = exports.ExportMeta(app_name=app_name, engine_label="Claude · claude-sonnet-5-5",
                               created="2026-11-27 10:00 UTC", version=1)
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     convert = {
-        "html": lambda: exports.to_html(document, meta),
+        "html": lambda: exports.to_html.__wrapped__(document, meta),
         # __wrapped__: past the per-version cache, so every run does the whole conversion.
         "docx": lambda: exports.to_docx.__wrapped__(document, meta),
         "pdf": lambda: exports.to_pdf.__wrapped__(document, meta),
+        "pdf-ja": lambda: exports.to_pdf.__wrapped__(document, meta),
     }[format_name]
     if format_name == "html":
         exports.render_html_fragment.cache_clear()
@@ -74,13 +96,17 @@ def main() -> None:
     print(f"Exports of a model-style document, median of {args.runs} uncached runs, each format in a fresh process")
     print(f"{'format':<8}{'doc':>8}{'file':>9}{'median':>9}{'min':>8}{'max':>8}"
           f"{'peak RSS':>11}{'(baseline)':>12}{'pandoc':>9}")
+    results = {}
     for format_name in FORMATS:
         child = subprocess.run([sys.executable, __file__, "--format", format_name, "--runs", str(args.runs)],
                                capture_output=True, text=True, check=True, cwd=ROOT)
-        r = json.loads(child.stdout)
+        r = results[format_name] = json.loads(child.stdout)
         pandoc = f"{r['pandoc_peak_mb']:.0f} MB" if format_name != "html" else "–"
         print(f"{format_name:<8}{r['document_kb']:>6.1f}KB{r['output_kb']:>7.0f}KB{r['median_s']:>8.3f}s"
               f"{r['min_s']:>7.3f}s{r['max_s']:>7.3f}s{r['peak_mb']:>8.0f} MB{r['baseline_mb']:>9.0f} MB{pandoc:>9}")
+    japanese, english = results["pdf-ja"], results["pdf"]
+    print(f"Japanese PDF against the English one (same run): {japanese['median_s'] / english['median_s']:.2f}x the "
+          f"time, {japanese['peak_mb'] / english['peak_mb']:.2f}x the peak memory")
 
 
 if __name__ == "__main__":

@@ -16,18 +16,6 @@ from specchain.catalog import cost_range, estimate_tokens, load_catalog
 from specchain.exports import file_stem
 
 begin_page()
-BRIEF_END = "</user_data>"
-
-
-def split_after_brief(text: str) -> tuple[str, str]:
-    """(the prompt up to the end of the line that closes the user's data, the rest): top + rest == text.
-    A prompt without that block is shown whole."""
-    end = text.find(BRIEF_END)
-    if end < 0:
-        return text, ""
-    cut = text.find("\n", end) + 1 or len(text)
-    return text[:cut], text[cut:]
-
 
 chain = step()
 st.session_state.prompt_seen = True
@@ -84,16 +72,4 @@ if right.button("Next: generate the document", type="primary", icon=":material/a
                 use_container_width=True):
     st.switch_page(PAGES["generate"])
 
-# The whole prompt is about 20 KB: drawn as one code block it costs the browser about 0.4 s on every visit. The part
-# the PM wrote (their brief, inside <user_data>) is shown at once; the instructions after it are drawn only when
-# opened (the expander reruns the page on toggle, so while closed its content is never sent).
-top, rest = split_after_brief(rendered.text)
-st.markdown("**The prompt, down to your answers**")
-st.code(top, language=None, wrap_lines=True)
-if rest:
-    instructions = st.expander(
-        f"The rest of the prompt: the instructions and the document's template ({len(rest):,} characters)",
-        key="prompt_rest_open", on_change="rerun", icon=":material/description:",
-    )
-    if instructions.open:
-        instructions.code(rest, language=None, wrap_lines=True, height=480)
+st.code(rendered.text, language=None, wrap_lines=True, height=480)

@@ -181,6 +181,7 @@ def open_link() -> None:
     for part, value in remote.items():
         adopt(part, value)
     st.session_state[SYNCED] = remote
+    st.session_state.versions_seen = len(state.versions)  # the version viewed last time stays in view
 
 
 def bring_in_step() -> None:
@@ -195,7 +196,27 @@ def begin_page() -> None:
     """Each page's first line. app.py has usually brought the work in step already in this run (it marks that);
     a page run on its own (Streamlit's AppTest reruns only the page) does it here."""
     if not st.session_state.pop("_in_step", False):
+        leave_pages_directory_mode()
         bring_in_step()
+    if problem := st.session_state.get("save_problem"):
+        st.warning(f"{problem} Everything you typed is still here.", icon=":material/cloud_off:")
+
+
+def leave_pages_directory_mode() -> None:
+    """Run app.py, not the page alone, when a fresh server's first request is a page's address.
+
+    This app has a pages/ folder, so Streamlit starts in its old pages-directory mode and stays there until some
+    session's app.py calls st.navigation: a reload of /generate?w=… on a restarted server would run the page alone,
+    with a sidebar listing every file of pages/, for every visitor. Switching the mode off and running again fixes
+    it at the first request. The one place that touches Streamlit's internals (PagesManager.uses_pages_directory);
+    tests/test_streamlit_internals.py fails if they change. AppTest resets the mode before each run: left alone there.
+    """
+    from streamlit import config  # AppTest patches config.get_option, not st.get_option
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def keep_link_in_address() -> None:
@@ -343,7 +364,9 @@ def show_document(markdown_sections: list[str]) -> None:
 
 
 def engine_note(record: RunRecord) -> None:
-    if record.ai_written:
+    if record.settings.engine == "edited":
+        st.caption(f"Edited by you from version {record.edited_from} · {record.started_at:%Y-%m-%d %H:%M} UTC")
+    elif record.ai_written:
         unfinished = "" if record.finished else f" · **unfinished**: {record.stop_label.lower()}"
         st.caption(f"Written by {record.settings.label} · {record.started_at:%Y-%m-%d %H:%M} UTC{unfinished}")
     else:

@@ -95,8 +95,8 @@ def edit_sections(runs: Workspace, record: RunRecord) -> None:
             return
         for i in range(len(sections)):
             st.session_state.pop(f"edit_v{record.version}_{i}", None)
-        st.session_state.viewing_version = number
-        st.rerun()
+        st.toast(f"Saved as version {number}.")
+        st.rerun()  # the page opens the newest version
 
 
 def share_link(runs: Workspace, record: RunRecord) -> None:

@@ -51,7 +51,7 @@ def downloads(record: RunRecord) -> None:
          "Opens in Microsoft Word, Google Docs and LibreOffice. Edit it, comment on it, send it on."),
         ("PDF (.pdf)", "pdf", "application/pdf", functools.partial(to_pdf, record.document, meta),
          "Ready to read and print on any device; the outline lets readers jump to a section."),
-        ("Markdown (.md)", "md", "text/markdown", to_markdown(record.document),
+        ("Markdown (.md)", "md", "text/markdown", to_markdown(record.document, meta),
          "Plain text with formatting marks, for GitHub, Notion, Confluence or any editor."),
         ("Web page (.html)", "html", "text/html", to_html(record.document, meta),
          "A single page that opens in any browser, with no scripts: safe to e-mail."),

@@ -11,6 +11,7 @@ SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 # "[App Name]", "[Overview of performance goals…]": a bracketed phrase starting with a capital letter,
 # not a link ("[text](url)", "[text][ref]") and not a task-list box ("[ ]", "[x]").
 PLACEHOLDER = re.compile(r"\[(?!\s*[xX ]?\s*\])([A-Z][^\[\]\n]{2,120})\](?![\(\[:])")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 
 
@@ -22,7 +23,7 @@ def normalise_title(title: str) -> str:
 
 def titles_match(expected: str, found: str) -> bool:
     e, f = normalise_title(expected), normalise_title(found)
-    return bool(e) and (e == f or f.startswith(e + " ") or f.startswith(e + ":"))
+    return bool(e) and (e == f or f.startswith((e + " ", e + ":")))
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,24 @@ class Section:
 
 
 def split_sections(markdown: str) -> list[Section]:
-    """Split at level-2 headings that are outside code fences."""
-    splitter = SectionSplitter()
-    splitter.feed(markdown)
-    return splitter.finish()
+    """Split at the level-2 headings Markdown renders at the top level (see steps.markdown_headings).
+
+    The text before the first one is a section titled "". Sections are cut at whole lines only where a heading
+    block starts, so each renders alone as it does in the whole document; the template check counts the same
+    headings. The streaming SectionSplitter (used while a document is written) reads lines instead: it agrees on
+    every "## Title" line at the margin outside code, which is how models write them, but does not split at a
+    "Title\n---" heading or one indented by one to three spaces, and does split at a "## " line inside raw HTML
+    or inside a "````" fence that holds a "```" one.
+    """
+    starts = [(h.line, h.title) for h in markdown_headings(markdown) if h.level == 2 and h.top_level]
+    if not starts:
+        return [Section("", markdown)] if markdown.strip() else []
+    offsets = [0, *(m.end() for m in LINE_BREAK.finditer(markdown))]  # where each line starts, as the parser counts
+    cuts = [offsets[line] for line, _ in starts]
+    sections = [Section("", markdown[: cuts[0]])] if markdown[: cuts[0]].strip() else []
+    ends = [*cuts[1:], len(markdown)]
+    sections.extend(Section(title, markdown[cut:end]) for (_, title), cut, end in zip(starts, cuts, ends))
+    return sections
 
 
 class SectionSplitter:
@@ -96,8 +111,9 @@ class DocumentCheck:
 
 
 def check_document(markdown: str, step: ChainStep) -> DocumentCheck:
-    sections = split_sections(markdown)
-    titles = [s.title for s in sections if s.title]
+    """The template's sections and subsections found and missing, counting only headings Markdown renders."""
+    headings = [h for h in markdown_headings(markdown) if h.top_level]
+    titles = [h.title for h in headings if h.level == 2]
     found = [e for e in step.sections if any(titles_match(e, t) for t in titles)]
     missing = [e for e in step.sections if e not in found]
     # Subsections the template asks for (###), per section that is present.
@@ -108,13 +124,18 @@ def check_document(markdown: str, step: ChainStep) -> DocumentCheck:
             current = h.title
         elif h.level == 3 and current:
             expected_subs.setdefault(current, []).append(h.title)
+    present: dict[str, list[str]] = {}  # expected section -> the subheadings under it in the document
+    section: str | None = None
+    for h in headings:
+        if h.level == 2:
+            section = next((e for e in found if titles_match(e, h.title)), None)
+            if section is not None:
+                present.setdefault(section, [])
+        elif h.level >= 3 and section is not None:
+            present[section].append(h.title)
     missing_subs: dict[str, list[str]] = {}
-    for section in sections:
-        expected = next((e for e in found if titles_match(e, section.title)), None)
-        if expected is None:
-            continue
-        present = [h.title for h in markdown_headings(section.markdown) if h.level >= 3]
-        absent = [s for s in expected_subs.get(expected, []) if not any(titles_match(s, p) for p in present)]
+    for expected, subs in present.items():
+        absent = [s for s in expected_subs.get(expected, []) if not any(titles_match(s, p) for p in subs)]
         if absent:
             missing_subs[expected] = absent
     return DocumentCheck(found, missing, find_placeholders(markdown), missing_subs)
@@ -162,7 +183,7 @@ def clarification_items(markdown: str, section_title: str) -> list[str]:
     for line in section.markdown.splitlines()[1:]:
         stripped = line.strip()
         item = LIST_ITEM.match(line)
-        if not stripped or stripped.startswith("#") or stripped.startswith("---"):
+        if not stripped or stripped.startswith(("#", "---")):
             if current and (not stripped or base_indent is None):
                 flush()
             continue
@@ -192,37 +213,107 @@ def _is_placeholder_only(text: str) -> bool:
     return bool(re.fullmatch(r"\[[^\]]*\]", text))
 
 
-def join_continuation(first: str, second: str) -> str:
-    """Join a document cut off at the output limit with the model's continuation of it.
+# A continuation may repeat at most this much of the text before the cut (a few paragraphs or a long table).
+MAX_REPEAT_CHARS = 20_000
+_HEADING_START = re.compile(r"#{1,6}(?:[ \t\n]|$)")
+_GLUED_HEADING_START = re.compile(r"#{2,6}[ \t]")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
 
-    The model is asked to go on exactly where it stopped, but may restart the unfinished line or repeat the last
-    few lines. Overlap is removed so that no line is repeated and none is lost.
+
+def join_continuation(first: str, second: str) -> str:
+    """Join a document cut off at the output limit (`first`, as stored) with the model's continuation of it.
+
+    The model was sent `first.rstrip()` (call it the visible text) and may resume in four ways: exactly where the
+    visible text stops (even mid-word), by rewriting the unfinished last line from its start, by repeating the
+    last lines, or by starting the next block, with or without the line breaks the visible text lost. The rule:
+
+    1. Repeated text. If the continuation starts with the visible text from the start of one of its lines (or of
+       that line's text, after its indentation) up to its end, followed by white space if the stored text ends in
+       white space, that part is a repetition: the join keeps the stored copy. The longest repetition wins.
+    2. Otherwise the continuation follows the visible text directly. The white space between them is the longer
+       of the stored trailing white space and the continuation's leading white space (the model could not see
+       the first, so a line break it drops is restored and one it adds is not doubled).
+    3. A "#" heading that starts the continuation on a new line, or glued straight to a visible text ending in
+       a word, gets a blank line before it, unless the visible text ends inside a code fence.
+
+    Rule 1 is ambiguous when a line legitimately goes on with the same characters it started with (a cut after
+    the first "#" of "## Title", or after "|--------" in a table's "|--------|---------|" row): a rewrite of the
+    line and an exact continuation are then the same text. The join reads it as a rewrite, because models resume
+    in a new turn by rewriting the line often, while such a cut needs the model to stop inside a run of markup
+    it writes as one token ("##", "```", "//"). It is never ambiguous when the stored text ends in white space.
+    Rule 3 assumes the document puts a blank line before each heading, as the template does; a heading that
+    follows a line directly renders the same either way. Line breaks that neither side has are lost: a model that
+    writes the next paragraph, list or table straight after a visible text that ends mid-line in the stored text
+    too can't be told from one going on with the same line, so the join keeps it as written.
     """
-    if not first:
-        return second
-    second = second.lstrip("\n") if first.endswith("\n") else second
-    # 1. The continuation repeats the last lines (possibly starting with the unfinished one, rewritten whole).
-    first_lines = first.split("\n")
-    head_lines = first_lines[:-1] if first.endswith("\n") else first_lines
-    second_lines = second.split("\n")
-    for count in range(min(len(head_lines), len(second_lines), 40), 0, -1):
-        tail = head_lines[-count:]
-        lead = second_lines[:count]
-        whole_lines = [a.rstrip() == b.rstrip() for a, b in zip(tail[:-1], lead[:-1])]
-        last_ok = tail[-1].rstrip() == lead[-1].rstrip() or (
-            not first.endswith("\n") and lead[-1].startswith(tail[-1]) and tail[-1].strip() != ""
-        )
-        # A lone fence or blank line repeats by chance; only overlap with real words counts.
-        if all(whole_lines) and last_ok and len(re.sub(r"\W", "", "".join(tail))) >= 6:
-            kept = first_lines[: len(head_lines) - count]
-            prefix = "\n".join(kept) + ("\n" if kept else "")
-            return prefix + second
-    # 2. The continuation repeats the end of the unfinished line, or the tail of the text, characters-wise.
-    for size in range(min(len(first), len(second), 400), 7, -1):
-        if first.endswith(second[:size]):
-            return first + second[size:]
-    # 3. A clean continuation: mid-line, or on a new line.
-    return first + second
+    if not first.strip():
+        return first + second
+    visible = first.rstrip()
+    stored_gap = first[len(visible):]
+    start = _repeat_start(visible, stored_gap, second)
+    rest = second if start is None else second[len(visible) - start :]  # what follows the visible text
+    body = rest.lstrip()
+    gap = _merge_gaps(stored_gap, rest[: len(rest) - len(body)])
+    if _HEADING_START.match(body) and not _inside_fence(visible):
+        indent = gap[gap.rfind("\n") + 1 :]
+        if "\n" in gap and gap.count("\n") < 2 and len(indent.expandtabs(4)) < 4:
+            gap = gap[: len(gap) - len(indent)] + "\n" + indent
+        elif not gap and _GLUED_HEADING_START.match(body) and not visible.endswith("#"):
+            gap = "\n\n"
+    return visible + gap + body
+
+
+def _repeat_start(visible: str, stored_gap: str, second: str) -> int | None:
+    """Where the longest repetition of the visible text's last lines starts, if the continuation begins with one.
+
+    A repetition starts at the start of a line, or after its indentation (a model may drop that), and runs to the
+    end of the visible text; what follows it in the continuation must fit the stored text: white space (or
+    nothing) if the stored text ended in white space.
+    """
+    last_line = visible.rfind("\n") + 1
+    tail = "\n" + visible[last_line:]
+    candidates: list[int] = []  # longest first
+    # A repetition of several lines ends with the visible text's last line, whole: find it in the continuation.
+    end = second.rfind(tail, 0, MAX_REPEAT_CHARS)
+    while end >= 0:
+        start = len(visible) - (end + len(tail))
+        if 0 <= start < last_line and not visible[visible.rfind("\n", 0, start) + 1 : start].strip(" \t"):
+            candidates.append(start)
+        end = second.rfind(tail, 0, end + len(tail) - 1) if end else -1
+    last_text = len(visible) - len(visible[last_line:].lstrip(" \t"))
+    candidates.extend((last_line, last_text) if last_text > last_line else (last_line,))
+    for start in candidates:
+        size = len(visible) - start
+        if not second.startswith(visible[start : start + 64]) or not second.startswith(visible[start:]):
+            continue
+        if not stored_gap or len(second) == size or second[size].isspace():
+            return start
+    return None
+
+
+def _merge_gaps(stored: str, model: str) -> str:
+    """The white space between the visible text and the continuation: the stored one, or the model's if longer."""
+    if model.startswith(stored):
+        return model
+    if stored.startswith(model):
+        return stored
+    if "\n" not in stored:  # trailing spaces of the last line, then the model's line breaks
+        return stored + model.lstrip(" \t")
+    stored_cut, model_cut = stored.rfind("\n") + 1, model.rfind("\n") + 1
+    stored_lines, stored_indent = stored[:stored_cut], stored[stored_cut:]
+    model_lines, model_indent = model[:model_cut], model[model_cut:]
+    if model_lines.startswith(stored_lines):
+        lines = model_lines
+    elif stored_lines.startswith(model_lines):
+        lines = stored_lines
+    else:
+        lines = stored_lines + "\n" * max(0, model_lines.count("\n") - stored_lines.count("\n"))
+    indent = stored_indent if stored_indent.startswith(model_indent) else model_indent
+    return lines + indent
+
+
+def _inside_fence(markdown: str) -> bool:
+    return len(_FENCE_LINE.findall(markdown)) % 2 == 1
 
 
 def split_blocks(markdown: str) -> tuple[list[str], str]:

@@ -1,55 +1,69 @@
 """Downloads: one entry point per format, each taking the Markdown and its metadata and returning bytes.
 
-to_markdown, to_html (standalone, styled, sanitized), to_docx (Word) and to_pdf. Model output is untrusted:
-- HTML: raw HTML goes through an allow-list sanitizer (nh3, the Rust ammonia library): no script or style, no
-  event handlers, no javascript: or data: links.
+to_markdown, to_html (standalone, styled, sanitized), to_docx (Word) and to_pdf. Each shows what the screen shows:
+CommonMark with GitHub's tables, task lists, strikethrough and bare links; raw HTML in the text shows as the literal
+text it is (as on screen), except <br>, which breaks the line. The title appears once, as literal text.
+Model output is untrusted:
+- HTML: markdown-it renders raw HTML as text, then an allow-list sanitizer (nh3, the Rust ammonia library)
+  removes anything active all the same: no script or style, no event handlers, no javascript: or data: links.
 - Word and PDF: pandoc (bundled in the pypandoc-binary wheel) reads the Markdown with raw attributes, YAML
-  metadata and math off, runs sandboxed (no file or network access), and a filter drops raw HTML, images and
-  non-web links. The PDF is typeset by the typst wheel with its embedded fonts only, rooted in an empty folder.
-Word and PDF take a few hundred milliseconds, so they are cached per document version and built on request.
+  metadata and math off, runs sandboxed (no file or network access), and a filter turns raw HTML into text and
+  drops images and non-web links. The PDF is typeset by the typst wheel with its embedded fonts plus the Noto
+  fonts shipped as wheels (CJK, emoji, other scripts) only, rooted in an empty folder.
+Word and PDF take a few hundred milliseconds, so they are cached per document version and built on request;
+pandoc, Typst and python-docx are imported only then, not with the app.
 """
 
 from __future__ import annotations
 
 import functools
 import html
-import io
+import importlib
 import re
 import subprocess
 import tempfile
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import docx
-import markdown as md
 import nh3
-import pypandoc
-import typst
-from docx.enum.section import WD_ORIENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Emu, Pt
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.gfm import gfm_plugin
 
-EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc"]
+from specchain.language import detect_language
+
 TAGS = {
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "del", "code", "pre",
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "del", "s", "code", "pre",
     "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "a", "input", "span", "div",
+    "sup", "section",
 }
 ATTRIBUTES = {
-    "a": {"href", "title"},
-    "th": {"align", "style"},
-    "td": {"align", "style"},
+    "a": {"href", "title", "id", "class"},
+    "th": {"style"},
+    "td": {"style"},
     "code": {"class"},
-    "input": {"type", "checked", "disabled"},
-    "li": {"class"},
+    "input": {"type", "checked", "disabled", "class"},
+    "li": {"class", "id"},
     "ul": {"class"},
-    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"},
+    "ol": {"start", "class"},
+    "sup": {"class"},
+    "section": {"class"},
+    "hr": {"class"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
 }
-TASK = re.compile(r"<li>(?:<p>)?\[([ xX])\]\s")
+LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; line-height: 1.55;
        max-width: 60rem; margin: 2rem auto; padding: 0 1.5rem; color: #1f2328; background: #fff; }
 header.meta { color: #59636e; border-bottom: 1px solid #d1d9e0; margin-bottom: 1.5rem; padding-bottom: .75rem; }
+header.meta h1 { color: #1f2328; border: none; margin: 0 0 .3rem; padding: 0; }
+header.meta p { margin: 0; }
 .badge { display: inline-block; padding: .1rem .55rem; border-radius: 1rem; background: #fff8c5; color: #6a5300;
          font-size: .85rem; font-weight: 600; }
 h1, h2 { border-bottom: 1px solid #d1d9e0; padding-bottom: .3rem; }
@@ -63,6 +77,7 @@ li.task-list-item { list-style: none; margin-left: -1.3rem; }
 li.task-list-item input { margin-right: .45rem; }
 @media (prefers-color-scheme: dark) {
   body { background: #0d1117; color: #e6edf3; }
+  header.meta h1 { color: #e6edf3; }
   th, pre { background: #161b22; }
   th, td, h1, h2, header.meta { border-color: #30363d; }
   header.meta { color: #9198a1; }
@@ -80,56 +95,164 @@ class ExportMeta:
 
     @property
     def title(self) -> str:
-        return f"Performance & Scalability: {self.app_name.strip() or 'Untitled product'}"
+        """The one title of every format, as literal text: a name's * or <b> stay as typed."""
+        return f"Performance & Scalability: {' '.join(self.app_name.split()) or 'Untitled product'}"
 
 
 class ExportError(RuntimeError):
     """A conversion failed; the message is for the user."""
 
 
+NAME_LENGTH = 60
+
+
 def file_stem(app_name: str, part: str) -> str:
-    """"TaskFlow Pro", "v2" → "taskflow-pro-performance-scalability-v2": safe on every file system."""
-    slug = re.sub(r"[^a-z0-9]+", "-", app_name.lower()).strip("-")[:60] or "document"
+    """"Café Zürich", "v2" → "café-zürich-performance-scalability-v2".
+
+    Letters, marks and digits of any script stay (NFC, lower case); everything else, including every character
+    that Windows, macOS or Linux forbid in a file name, becomes a hyphen.
+    """
+    name = unicodedata.normalize("NFC", app_name).lower()
+    kept = "".join(char if unicodedata.category(char)[0] in "LMN" else "-" for char in name)
+    slug = re.sub(r"-+", "-", kept).strip("-")[:NAME_LENGTH].strip("-") or "document"
     return f"{slug}-performance-scalability-{part}"
 
 
-def to_markdown(document: str) -> bytes:
+def to_markdown(document: str, meta: ExportMeta | None = None) -> bytes:
+    """The document as written; with meta, a first heading that repeats the title but would not read as it (a
+    name with * or _ in it, pasted in as is) is written so that it does."""
+    first = _first_heading(document)
+    if meta is not None and first is not None and _is_title(first[2], meta.title) and \
+            _comparable(_plain(first[2])) != _comparable(meta.title):
+        lines = _lines(document)
+        lines[first[0]:first[1]] = ["# " + escape_markdown(meta.title)]
+        document = "\n".join(lines)
     return (document.rstrip() + "\n").encode("utf-8")
+
+
+# ── Markdown as the screen reads it ──────────────────────────────────────────────────────────────────────────
+def _literal_html(self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict,
+                  env: EnvType) -> str:
+    """Raw HTML shows as the text it is, as Streamlit's st.markdown shows it; only <br> breaks the line."""
+    text = tokens[index].content
+    if LINE_BREAK.fullmatch(text.strip()):
+        return "<br>\n" if tokens[index].block else "<br>"
+    return f"<p>{escapeHtml(text.rstrip())}</p>\n" if tokens[index].block else escapeHtml(text)
+
+
+def _image_as_text(self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict,
+                   env: EnvType) -> str:
+    """An image becomes its description, as in Word and PDF: a download loads nothing from anywhere."""
+    return escapeHtml(self.renderInlineAsText(tokens[index].children or [], options, env))
+
+
+def _markdown_parser() -> MarkdownIt:
+    """CommonMark plus GitHub's tables, strikethrough, task lists, bare links and footnotes: what Streamlit's
+    renderer (react-markdown with remark-gfm) shows."""
+    parser = MarkdownIt("commonmark").use(gfm_plugin).use(anchors_plugin, min_level=1, max_level=6)
+    parser.options["alerts"] = False  # "> [!NOTE]" boxes are GitHub's own: remark-gfm shows a quote
+    parser.add_render_rule("html_inline", _literal_html)
+    parser.add_render_rule("html_block", _literal_html)
+    parser.add_render_rule("image", _image_as_text)
+    return parser
+
+
+MARKDOWN = _markdown_parser()
+# The same block structure without reading inline text: enough to find the tables, at a third of the cost.
+BLOCKS = MarkdownIt("commonmark").enable("table")
+BLOCKS.core.ruler.disable(["inline", "text_join"])
+
+
+def _lines(document: str) -> list[str]:
+    """The document's lines, numbered as markdown-it numbers them (token.map)."""
+    return document.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _plain(inline: Token) -> str:
+    """An inline token's text as a reader sees it: no emphasis marks, raw HTML as typed."""
+    return "".join(child.content for child in inline.children or []
+                   if child.type in ("text", "code_inline", "html_inline"))
+
+
+def _first_heading(document: str) -> tuple[int, int, Token] | None:
+    """The line range and text of the document's first block when it is an H1."""
+    lines = _lines(document)
+    start = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+    end = next((index for index in range(start, len(lines)) if not lines[index].strip()), len(lines))
+    tokens = MARKDOWN.parse("\n".join(lines[start:end]))  # the first block: no need to parse the rest
+    if len(tokens) < 2 or tokens[0].type != "heading_open" or tokens[0].tag != "h1" or tokens[0].map is None:
+        return None
+    return start + tokens[0].map[0], start + tokens[0].map[1], tokens[1]
+
+
+def _is_title(heading: Token, title: str) -> bool:
+    """The heading repeats the title, as typed (a model pastes the name in) or as it reads."""
+    return _comparable(title) in (_comparable(heading.content), _comparable(_plain(heading)))
+
+
+def without_title_heading(document: str, title: str) -> str:
+    """The document without its first heading when that repeats the title: the title block shows it, once."""
+    first = _first_heading(document)
+    if first is None or not _is_title(first[2], title):
+        return document
+    lines = _lines(document)
+    del lines[first[0]:first[1]]
+    return "\n".join(lines)
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _normalise(document: str) -> str:
+    return "\n".join(_lines(document))
+
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows exactly as written."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 @functools.lru_cache(maxsize=64)
 def render_html_fragment(document: str) -> str:
-    """The document body as safe HTML: GitHub-style tables, task lists and fenced code, nothing active."""
-    body = md.markdown(document, extensions=EXTENSIONS, output_format="html")
-    body = TASK.sub(_checkbox, body)
+    """The document body as safe HTML, with the structure the screen shows; nothing active."""
     return nh3.clean(
-        body,
+        MARKDOWN.render(_normalise(document)),
         tags=TAGS,
         attributes=ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         filter_style_properties={"text-align"},
+        url_relative=_same_page_only,
     )
 
 
-def _checkbox(match: re.Match[str]) -> str:
-    checked = " checked" if match.group(1) in "xX" else ""
-    return f'<li class="task-list-item"><input type="checkbox" disabled{checked}> '
+def _same_page_only(url: str) -> str | None:
+    """Links within the page (#a-heading) stay; a relative path would open a file beside the download."""
+    return url if url.startswith("#") else None
 
 
+@functools.lru_cache(maxsize=16)  # the Document page binds it on every rerun
 def to_html(document: str, meta: ExportMeta) -> bytes:
     title = html.escape(meta.title)
+    document = without_title_heading(document, meta.title)
     page = f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{document_language(document, meta)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src https: data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>{title}</title>
 <style>{STYLE}</style>
 </head>
 <body>
-<header class="meta">Version {meta.version} · {html.escape(meta.created)} · {_engine_badge(meta.engine_label)}</header>
+<header class="meta">
+<h1>{title}</h1>
+<p>Version {meta.version} · {html.escape(meta.created)} · {_engine_badge(meta.engine_label)}</p>
+</header>
 <main>
 {render_html_fragment(document)}
 </main>
@@ -137,6 +260,11 @@ def to_html(document: str, meta: ExportMeta) -> bytes:
 </html>
 """
     return page.encode("utf-8")
+
+
+def document_language(document: str, meta: ExportMeta) -> str:
+    """The language every format is tagged with: the document's, its title included."""
+    return detect_language(f"{meta.app_name}\n{document}")
 
 
 def _engine_badge(label: str) -> str:
@@ -151,12 +279,11 @@ EXPORT_DATA = Path(__file__).parent / "data" / "export"
 PANDOC_READER = "gfm-yaml_metadata_block-tex_math_dollars-tex_math_gfm-raw_attribute"
 CONVERT_TIMEOUT_S = 60
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MONO_FONT = "Consolas"  # Word's and LibreOffice's usual monospace font; has the box-drawing glyphs
-PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Cm(21), Cm(29.7), Cm(2)  # A4, as the PDF
-BORDER_COLOR, HEADER_FILL = "9AA4AF", "EEF1F4"
 
 
 def _pandoc(document: str, to: str, *options: str) -> bytes:
+    import pypandoc  # loaded when a Word or PDF file is first made, not with the app
+
     command = [
         pypandoc.get_pandoc_path(), "--from", PANDOC_READER, "--to", to, "--sandbox",
         "--lua-filter", str(EXPORT_DATA / "untrusted.lua"), *options, "--output", "-",
@@ -172,142 +299,61 @@ def _pandoc(document: str, to: str, *options: str) -> bytes:
     return done.stdout
 
 
+def _for_pandoc(document: str, meta: ExportMeta) -> str:
+    """The Markdown as pandoc should read it to give what the screen shows: without a first heading repeating the
+    title (the title block shows it), and with a blank line before each table that follows a line of text (GFM
+    starts a table there; pandoc's reader only after a blank line)."""
+    lines = _lines(without_title_heading(document, meta.title))
+    tables = {token.map[0] for token in BLOCKS.parse("\n".join(lines)) if token.type == "table_open" and token.map}
+    for start in sorted(tables, reverse=True):
+        if start > 0 and lines[start - 1].strip(" \t>"):
+            prefix = re.match(r"[ \t>]*", lines[start])
+            lines.insert(start, prefix.group().rstrip() if prefix else "")  # inside a quote the gap keeps its >
+    return "\n".join(lines)
+
+
 @functools.lru_cache(maxsize=16)
 def to_docx(document: str, meta: ExportMeta) -> bytes:
-    """A Word document: heading styles (Word's navigation pane), bordered tables, monospace code blocks."""
-    raw = _pandoc(document, "docx", "--metadata", f"title={meta.title}",
+    """A Word document: a title block, heading styles (Word's navigation pane), bordered tables, monospace code."""
+    # Metadata given with --metadata is literal text to pandoc: the title reads exactly as typed.
+    raw = _pandoc(_for_pandoc(document, meta), "docx", "--metadata", f"title={meta.title}",
                   "--metadata", f"subtitle={meta.engine_label} · Version {meta.version}",
-                  "--metadata", f"date={meta.created}")
-    word = docx.Document(io.BytesIO(raw))
-    _style_page_and_code(word)
-    for table in word.tables:
-        _style_table(table, Emu(PAGE_WIDTH - 2 * MARGIN).twips)
-    out = io.BytesIO()
-    word.save(out)
-    return out.getvalue()
+                  "--metadata", f"date={meta.created}", "--metadata", f"lang={document_language(document, meta)}")
+    # python-docx is imported when a Word file is first made, not with the app.
+    from specchain.word_style import style_word
+
+    return style_word(raw)
 
 
-def _style_page_and_code(word: docx.document.Document) -> None:
-    for section in word.sections:
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
-    styles = word.styles
-    verbatim = styles["Verbatim Char"]
-    verbatim.font.size = Pt(9)
-    # All four font slots: Word draws box-drawing characters with the East Asian font unless told otherwise.
-    fonts = verbatim.element.get_or_add_rPr().get_or_add_rFonts()
-    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(slot), MONO_FONT)
-    code = styles["Source Code"].paragraph_format
-    code.space_before, code.space_after, code.line_spacing = Pt(0), Pt(8), 1.0
-    _shade(styles["Source Code"].element.get_or_add_pPr(), "F6F8FA")
+# Noto fonts from PyPI wheels (SIL Open Font License): Chinese, Japanese and Korean in one collection, whose
+# regional faces share the characters but draw some differently; monochrome Noto Emoji; Noto Sans Symbols and Noto
+# Sans for other scripts (Arabic, Hebrew, Devanagari, Thai, …), which Typst finds by itself for any glyph missing.
+FONT_PACKAGES = ("manimgx_fonts_cjk", "manimgx_fonts")
+CJK_FACES = {"ja": "Noto Sans CJK JP", "zh": "Noto Sans CJK SC", "ko": "Noto Sans CJK KR"}
 
 
-def _style_table(table: docx.table.Table, text_width: int) -> None:
-    """Borders, a shaded bold header row, full text width, columns sized to their content."""
-    properties = table._tbl.tblPr
-    for tag in ("w:tblW", "w:tblBorders", "w:tblLayout", "w:tblCellMar"):
-        for old in properties.findall(qn(tag)):
-            properties.remove(old)
-    properties.append(_element("w:tblW", {"w:type": "dxa", "w:w": str(text_width)}))
-    borders = _element("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        borders.append(_element(f"w:{edge}", {"w:val": "single", "w:sz": "4", "w:space": "0",
-                                               "w:color": BORDER_COLOR}))
-    properties.append(borders)
-    properties.append(_element("w:tblLayout", {"w:type": "fixed"}))
-    margins = _element("w:tblCellMar")
-    for edge, size in (("top", 50), ("left", 100), ("bottom", 50), ("right", 100)):
-        margins.append(_element(f"w:{edge}", {"w:w": str(size), "w:type": "dxa"}))
-    properties.append(margins)
-    _order_table_properties(properties)
-
-    rows = [[cell.text for cell in row.cells] for row in table.rows]
-    widths = column_widths(rows, text_width)
-    for grid_col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
-        grid_col.set(qn("w:w"), str(width))
-    for index, row in enumerate(table.rows):
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell_properties = cell._tc.get_or_add_tcPr()
-            for old in cell_properties.findall(qn("w:tcW")):
-                cell_properties.remove(old)
-            cell_properties.insert(0, _element("w:tcW", {"w:w": str(width), "w:type": "dxa"}))
-            if index == 0:
-                _shade(cell_properties, HEADER_FILL)
-                for paragraph in cell.paragraphs:
-                    for run in paragraph.runs:
-                        run.bold = True
-
-
-def column_widths(rows: list[list[str]], total: int) -> list[int]:
-    """Share the width by how much text each column holds, so no column is crushed to a letter a line."""
-    columns = max((len(row) for row in rows), default=0)
-    if not columns:
-        return []
-    weights = []
-    for index in range(columns):
-        cells = [row[index] for row in rows if index < len(row)]
-        longest_word = max((len(word) for cell in cells for word in cell.split()), default=1)
-        longest_cell = max((len(cell) for cell in cells), default=1)
-        weights.append(max(longest_word + 2, min(longest_cell, 48), 6))
-    floor = min(total // columns, 900)  # 900 twips ≈ 1.6 cm: room for a short word or a number
-    spare = total - floor * columns
-    widths = [floor + spare * weight // sum(weights) for weight in weights]
-    widths[-1] += total - sum(widths)
-    return widths
-
-
-_TABLE_PROPERTY_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
-                         "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
-                         "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"]
-
-
-def _order_table_properties(properties: docx.oxml.xmlchemy.BaseOxmlElement) -> None:
-    """Word rejects a file whose table properties are out of the schema's order."""
-    rank = {qn(f"w:{name}"): position for position, name in enumerate(_TABLE_PROPERTY_ORDER)}
-    children = sorted(properties, key=lambda child: rank.get(child.tag, len(rank)))
-    for child in children:
-        properties.append(child)
-
-
-# What may follow w:shd in a paragraph's and a cell's properties: Word rejects elements out of schema order.
-_AFTER_SHADING = (
-    "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
-    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
-    "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
-    "w:pPrChange", "w:noWrap", "w:tcMar", "w:tcFitText", "w:vAlign", "w:hideMark", "w:headers",
-    "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange",
-)
-
-
-def _shade(properties: docx.oxml.xmlchemy.BaseOxmlElement, fill: str) -> None:
-    for old in properties.findall(qn("w:shd")):
-        properties.remove(old)
-    shading = _element("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": fill})
-    properties.insert_element_before(shading, *_AFTER_SHADING)
-
-
-def _element(tag: str, attributes: dict[str, str] | None = None) -> docx.oxml.xmlchemy.BaseOxmlElement:
-    element = OxmlElement(tag)
-    for name, value in (attributes or {}).items():
-        element.set(qn(name), value)
-    return element
+@functools.cache
+def _font_paths() -> list[str]:
+    """The folders of the font wheels' files (each package is its fonts and an empty __init__)."""
+    return [str(Path(importlib.import_module(name).__file__ or "").parent) for name in FONT_PACKAGES]
 
 
 @functools.lru_cache(maxsize=16)
 def to_pdf(document: str, meta: ExportMeta) -> bytes:
-    """A PDF with one bookmark per heading, typeset by Typst with its embedded fonts."""
-    body = _pandoc(document, "typst").decode("utf-8")
+    """A PDF with one bookmark per heading, typeset by Typst with its embedded fonts and the Noto wheels' fonts."""
+    import typst  # loaded when a PDF is first made, not with the app
+
+    body = _pandoc(_for_pandoc(document, meta), "typst").decode("utf-8")
     source = (EXPORT_DATA / "page.typ").read_text(encoding="utf-8") + body
-    inputs = {"title": meta.title, "app": meta.app_name.strip() or "Untitled product",
-              "engine": meta.engine_label, "created": meta.created, "version": str(meta.version)}
-    # An empty root: Typst can read no file at all, whatever the source says.
+    language = document_language(document, meta)
+    inputs = {"title": meta.title, "engine": meta.engine_label, "created": meta.created,
+              "version": str(meta.version), "lang": language, "cjk": CJK_FACES.get(language, CJK_FACES["ja"])}
+    # An empty root: Typst can read no file at all, whatever the source says. No system fonts: the same PDF on
+    # every machine.
     with tempfile.TemporaryDirectory(prefix="specchain-pdf-") as root:
         try:
             return typst.compile(  # type: ignore[call-overload]  # stubs want root typed as the input (bytes)
-                source.encode("utf-8"), root=root, format="pdf", sys_inputs=inputs,
+                source.encode("utf-8"), root=root, format="pdf", sys_inputs=inputs, font_paths=_font_paths(),
                 ignore_system_fonts=True)
         except typst.TypstError as error:
             raise ExportError(f"The PDF could not be typeset ({str(error)[:300]}). Word, Markdown and HTML "

@@ -12,12 +12,14 @@ from __future__ import annotations
 class PrivateBlockFilter:
     """Feed raw model text in, get visible text out. Same output however the stream is chunked."""
 
-    def __init__(self, tag: str) -> None:
+    def __init__(self, tag: str, *, strip_leading: bool = True) -> None:
         self._open = f"<{tag}>"
         self._close = f"</{tag}>"
         self._pending = ""  # text that may be the start of a tag; undecided until more arrives
         self._inside = False
-        self._seen_visible = False
+        # A document starts at its first non-blank character; a continuation's leading space or blank line is part
+        # of the text (" concurrent", "\n\n## Next section") and must reach the join.
+        self._seen_visible = not strip_leading
         self.private_chars = 0  # how much was hidden, for progress ("analysing…") without keeping it
 
     @property

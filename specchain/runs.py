@@ -71,7 +71,8 @@ class RunJob:
         self._changed = threading.Condition(self._lock)  # notified on anything a viewer would see change
         self._changes = 0
         # Only a model's text can hold its private plan; the app's own text (the offline draft) is never filtered.
-        self._filter = PrivateBlockFilter(step.private_tag) if provider.writes_private_block else None
+        self._filter = (PrivateBlockFilter(step.private_tag, strip_leading=continues is None)
+                        if provider.writes_private_block else None)
         self._splitter = SectionSplitter()
         self._new_text: list[str] = []
         self._started_answering = False

@@ -9,10 +9,11 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict
 
 from specchain.inputs import Answer, ChainInputs, FieldSpec
@@ -37,6 +38,8 @@ class Example(BaseModel):
 class Heading:
     level: int
     title: str
+    line: int = field(default=0, compare=False)  # 0-based line of the text where the heading starts
+    top_level: bool = field(default=True, compare=False)  # False inside a list item or a block quote
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,18 @@ class ChainStep:
     def render(self, inputs: ChainInputs) -> RenderedPrompt:
         """The exact prompt text sent to the model. User text is data: it can't run Jinja or open/close tags."""
         found: list[str] = []
+        safe = self._neutralised(inputs, found)
+        text = self._template.render(**safe.values, answers=list(safe.answers))
+        return RenderedPrompt(text=text, neutralised_tags=tuple(dict.fromkeys(found)))
+
+    def neutralised(self, inputs: ChainInputs) -> ChainInputs:
+        """The inputs exactly as the prompt carries them: every field present, structural tags made harmless,
+        unanswered questions dropped. The offline engine writes from these, so it sees what the model sees."""
+        return self._neutralised(inputs, [])
+
+    def _neutralised(self, inputs: ChainInputs, found: list[str]) -> ChainInputs:
         values = {f.key: self._neutralise(inputs.values.get(f.key, ""), found) for f in self.fields}
-        answers = [
+        answers = tuple(
             Answer(
                 version=a.version,
                 question=self._neutralise(a.question, found),
@@ -85,9 +98,8 @@ class ChainStep:
             )
             for a in inputs.answers
             if a.answer.strip()
-        ]
-        text = self._template.render(**values, answers=answers)
-        return RenderedPrompt(text=text, neutralised_tags=tuple(dict.fromkeys(found)))
+        )
+        return ChainInputs(values=values, answers=answers)
 
     def _neutralise(self, text: str, found: list[str]) -> str:
         def swap(match: re.Match[str]) -> str:
@@ -121,12 +133,30 @@ def prose_lines(markdown: str) -> Iterator[str]:
             yield line
 
 
+# CommonMark + GFM tables, as the screen renders Markdown, decides what is a heading. Only the block structure is
+# needed: a heading's raw text is its title, so inline parsing is switched off (it would double the time).
+_BLOCKS = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+
+
 def markdown_headings(markdown: str) -> list[Heading]:
-    return [
-        Heading(level=len(m.group(1)), title=m.group(2))
-        for line in prose_lines(markdown)
-        if (m := re.match(r"^(#{1,6})\s+(.+?)\s*#*\s*$", line))
-    ]
+    """The headings Markdown renders, in order: not "##" inside code, indented four spaces, glued to the end of a
+    line of text, or written "##Title" without a space; "Title" underlined with "---" is one (a level-2 heading)."""
+    return list(_headings(markdown))
+
+
+@functools.lru_cache(maxsize=32)  # a page shows, checks and lists the questions of the same document on each rerun
+def _headings(markdown: str) -> tuple[Heading, ...]:
+    tokens = _BLOCKS.parse(markdown)
+    return tuple(
+        Heading(
+            level=int(token.tag[1]),
+            title=" ".join(tokens[index + 1].content.split()),
+            line=token.map[0] if token.map else 0,
+            top_level=token.level == 0,
+        )
+        for index, token in enumerate(tokens)
+        if token.type == "heading_open"
+    )
 
 
 @functools.cache

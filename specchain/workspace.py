@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_EVERY_S = 1.0  # text saved when it changed, at most this often; a heartbeat at least every HEARTBEAT_S
 HEARTBEAT_S = 2.0
 RECOVER_EVERY_S = 30.0  # another process's dead runs are filed within a minute (stale after 60 s + this)
+PURGE_EVERY_S = 24 * 3600.0  # idle work older than SPECCHAIN_KEEP_DAYS is deleted at start-up and daily
 FOLLOW_POLL_S = 1.0  # a run of another process is read from the store this often
 
 
@@ -61,6 +62,7 @@ class RunService:
         self._closed = threading.Event()
         # Runs of a process that died (this host's, or any with a stale heartbeat) become interrupted versions.
         self._recover()
+        self._purge()
         if background:
             threading.Thread(target=self._tend, name="run-checkpoints", daemon=True).start()
 
@@ -135,12 +137,15 @@ class RunService:
 
     # ── saving in the background ─────────────────────────────────────────────────────────────────────────────
     def _tend(self) -> None:
-        recovered_at = time.monotonic()
+        recovered_at = purged_at = time.monotonic()
         while not self._closed.wait(CHECKPOINT_EVERY_S):
             self.checkpoint_all()
             if time.monotonic() - recovered_at >= RECOVER_EVERY_S:
                 recovered_at = time.monotonic()
                 self._recover()
+            if time.monotonic() - purged_at >= PURGE_EVERY_S:
+                purged_at = time.monotonic()
+                self._purge()
 
     def checkpoint_all(self) -> None:
         """Save each live run's text when it changed, and a heartbeat at least every HEARTBEAT_S; pass on Stop."""
@@ -176,6 +181,13 @@ class RunService:
                 log.info("run %s of a stopped process filed as version %s", run.run_id, run.version)
         except StoreError:
             log.warning("could not look for interrupted runs", exc_info=True)
+
+    def _purge(self) -> None:
+        try:
+            if removed := self.store.purge_idle():
+                log.info("deleted %d workspaces idle for longer than the keeping period", removed)
+        except (StoreError, ValueError):  # ValueError: a SPECCHAIN_KEEP_DAYS that is not a number
+            log.warning("could not delete idle work", exc_info=True)
 
     def close(self) -> None:
         self._closed.set()

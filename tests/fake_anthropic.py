@@ -10,13 +10,20 @@ Then start the app with ANTHROPIC_BASE_URL=http://127.0.0.1:8765 and any API key
 
 Scenarios (--scenario, or FakeAnthropic.scenarios in tests; one is used per request):
   document      the whole document, stop_reason end_turn (default)
-  max_tokens    stops part-way with stop_reason max_tokens; a "continue" request then gets the rest
+  max_tokens    stops part-way with stop_reason max_tokens; a "continue" request then gets the rest, resumed
+                as FakeAnthropic.resume says: "line" rewrites the unfinished line (default), "exact" goes on
+                exactly after the text it was sent, "lines" repeats its last three lines, "block" drops the
+                line breaks before the next block
   401 403 404 413 429 500 529   an HTTP error with the API's JSON error body (429 and 529 carry retry-after)
   error_event   some text, then an `event: error` (overloaded) inside the 200 stream
   drop          some text, then the connection is cut mid-body (a transport error in the client)
   truncated     some text, then the body ends cleanly but without message_delta / message_stop
   hang          sends headers and one ping, then nothing until the client gives up
   silent        accepts the request but never answers, not even with headers
+  planning_only writes only its private planning block, then ends normally (end_turn)
+  planning_cut  writes only its private planning block, then stops at the output limit (max_tokens)
+Every request's end is recorded: .disconnects holds the time.time() at which the server saw a client close a
+request early (a failed write, or end-of-file while it was silent).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import select
 import socket
 import threading
 import time
@@ -74,10 +82,12 @@ class FakeAnthropic:
         self.chunk_chars = chunk_chars
         self.delay_s = delay_s
         self.cut_fraction = cut_fraction
+        self.resume = "line"  # how a "continue" request resumes: "line", "exact", "lines" or "block"
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()  # lets a "hang" end when the test is over
         self.text_sent = threading.Event()  # set once any text delta has gone out
         self.last_text_at = 0.0  # time.time() just after the latest text delta was flushed to the socket
+        self.disconnects: list[float] = []  # when a client closed a request before its response was complete
         fake = self
 
         class Handler(_Handler):
@@ -104,7 +114,7 @@ class FakeAnthropic:
         return self.scenarios.pop(0) if self.scenarios else self.default_scenario
 
     def answer_text(self, body: dict[str, Any]) -> tuple[str, bool]:
-        """(text to stream, is_continuation). Continuations restart the unfinished last line, as models do."""
+        """(text to stream, is_continuation). A continuation resumes as `resume` says (see `resumed`)."""
         messages = body.get("messages", [])
         prompt = _text(messages[0]) if messages else ""
         inputs = inputs_from_prompt(prompt)
@@ -113,12 +123,26 @@ class FakeAnthropic:
         else:
             document = draft_document(inputs)
         if len(messages) >= 3 and messages[1].get("role") == "assistant":
-            partial = _text(messages[1])
-            line_start = partial.rfind("\n") + 1
-            if document.startswith(partial[:line_start]):
-                return document[line_start:], True
-            return document, True
+            return self.resumed(document, _text(messages[1])), True
         return PLANNING + document, False
+
+    def resumed(self, document: str, partial: str) -> str:
+        """The rest of `document` after `partial`, the text it was sent (the app strips its trailing white space).
+
+        "line" rewrites the unfinished last line from its start, as models often do, "lines" its last three lines;
+        "exact" goes on right after it (mid-word if the cut was); "block" drops the line breaks it could not see.
+        """
+        if not document.startswith(partial):
+            return document
+        rest = document[len(partial):]
+        if self.resume == "exact":
+            return rest
+        if self.resume == "block":
+            return rest.lstrip("\n")
+        start = len(partial)
+        for _ in range(3 if self.resume == "lines" else 1):
+            start = partial.rfind("\n", 0, max(start - 1, 0)) + 1 if start else 0
+        return document[start:]
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -151,12 +175,26 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(status, ERRORS.get(status, "api_error"), f"simulated {status}",
                                retry_after="1" if status in (429, 529) else None)
         if scenario == "silent":
-            fake.release.wait(60)
+            self._wait_silently(60)
             return
         if not str(body.get("model", "")).startswith("claude-"):
             return self._error(404, "not_found_error", f"model: {body.get('model')}")
         text, continuation = fake.answer_text(body)
-        self._stream(body, text, scenario, continuation)
+        try:
+            self._stream(body, text, scenario, continuation)
+        except (BrokenPipeError, ConnectionResetError):
+            fake.disconnects.append(time.time())
+            self.close_connection = True
+
+    def _wait_silently(self, timeout: float) -> None:
+        """Say nothing until released, but notice a client that gives up (end-of-file on the socket)."""
+        deadline = time.monotonic() + timeout
+        while not self.server_fake.release.is_set() and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.connection], [], [], 0.05)
+            if ready and not self.connection.recv(1, socket.MSG_PEEK):
+                self.server_fake.disconnects.append(time.time())
+                self.close_connection = True
+                return
 
     def _error(self, status: int, kind: str, message: str, retry_after: str | None = None) -> None:
         payload = json.dumps({"type": "error", "error": {"type": kind, "message": message},
@@ -198,7 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
                                             "content_block": {"type": "text", "text": ""}})
         self._event("ping", {"type": "ping"})
         stop_reason = "end_turn"
-        if scenario == "max_tokens" and not continuation:
+        if scenario in ("planning_only", "planning_cut"):
+            text, stop_reason = PLANNING, "end_turn" if scenario == "planning_only" else "max_tokens"
+        elif scenario == "max_tokens" and not continuation:
             text, stop_reason = text[: int(len(text) * fake.cut_fraction)], "max_tokens"
         elif scenario in ("error_event", "drop", "truncated"):
             text = text[: max(len(PLANNING) + 200, len(text) // 3)]

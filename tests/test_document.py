@@ -13,7 +13,10 @@ from specchain.document import (
     section_progress,
     split_sections,
 )
+from specchain.drafting import draft_document
 from specchain.steps import ChainStep
+from tests.conftest import example_inputs
+from tests.long_document import long_document
 
 DOC = """# Performance & Scalability: Acme
 
@@ -116,3 +119,52 @@ def test_no_clarification_section_means_no_questions(step: ChainStep) -> None:
 )
 def test_join_continuation_without_repeated_or_missing_lines(first: str, second: str, joined: str) -> None:
     assert join_continuation(first, second) == joined
+
+
+# The template check and the page's sections count a heading only where Markdown renders one.
+GLUED = "## Load Balancing\nRound robin.\n\nThe tests run nightly.## Performance Testing\n### Load Testing Strategy\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GLUED,
+        "## Load Balancing\nRound robin.\n\n    ## Performance Testing\n",  # an indented code block
+        "## Load Balancing\n```markdown\n## Performance Testing\n```\n",  # a fenced code block
+        "## Load Balancing\nRound robin.\n\n##Performance Testing\n",  # no space: not a heading in CommonMark
+        "## Load Balancing\n<div>\n## Performance Testing\n</div>\n",  # raw HTML
+        "## Load Balancing\n````markdown\n```\n## Performance Testing\n```\n````\n",  # a fence inside a fence
+    ],
+)
+def test_a_heading_that_does_not_render_is_reported_missing(step: ChainStep, text: str) -> None:
+    check = check_document(text, step)
+    assert "Load Balancing" in check.found
+    assert "Performance Testing" in check.missing
+    assert [s.title for s in split_sections(text)] == ["Load Balancing"]  # the Document page's sections agree
+
+
+def test_headings_that_render_count_however_they_are_written(step: ChainStep) -> None:
+    text = ("## Load Balancing\nRound robin.\n## Performance Testing ##\n### Load Testing Strategy\nk6\n\n"
+            "   ## Cost Optimization\n\nCost Monitoring\n---\n")
+    check = check_document(text, step)
+    assert check.found == ["Load Balancing", "Performance Testing", "Cost Optimization"]
+    assert check.missing_subsections["Performance Testing"] == ["Performance Test Script"]
+    assert [s.title for s in split_sections(text)] == [
+        "Load Balancing", "Performance Testing", "Cost Optimization", "Cost Monitoring"]
+    assert "".join(s.markdown for s in split_sections(text)) == text
+
+
+def test_a_heading_inside_a_list_item_is_not_a_section(step: ChainStep) -> None:
+    text = "## Load Balancing\n- Round robin\n\n  ## Performance Testing\n"
+    assert "Performance Testing" in check_document(text, step).missing
+    assert [s.title for s in split_sections(text)] == ["Load Balancing"]
+
+
+@pytest.mark.parametrize("document", [*(draft_document(i) for _, i in example_inputs()), long_document()],
+                         ids=["draft 1", "draft 2", "draft 3", "long"])
+def test_streaming_splitter_and_page_sections_agree_on_real_documents(step: ChainStep, document: str) -> None:
+    splitter = SectionSplitter()
+    for start in range(0, len(document), 97):
+        splitter.feed(document[start:start + 97])
+    assert splitter.finish() == split_sections(document)
+    assert check_document(document, step).complete

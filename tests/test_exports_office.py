@@ -11,12 +11,21 @@ import pypdf
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Emu
+from markdown_it import MarkdownIt
 
 from specchain.drafting import draft_document
-from specchain.exports import ExportMeta, column_widths, to_docx, to_html, to_markdown, to_pdf
+from specchain.exports import (
+    ExportMeta,
+    to_docx,
+    to_html,
+    to_markdown,
+    to_pdf,
+)
 from specchain.steps import markdown_headings, prose_lines
+from specchain.word_style import column_widths
 from tests.conftest import example_inputs
 from tests.long_document import long_document
+from tests.test_exports import active_parts
 
 DIAGRAM_CHARS = "┌─┐│└┘▼"
 MONOSPACE = {"Consolas", "Courier New", "DejaVu Sans Mono", "Liberation Mono", "Menlo"}
@@ -27,10 +36,14 @@ META = ExportMeta(app_name="TaskFlow Pro", engine_label="Claude · claude-sonnet
                   created="2026-11-27 10:00 UTC", version=2)
 
 
+INLINE = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
+
 def plain(markdown_text: str) -> str:
-    """Inline Markdown as a reader sees it: no emphasis or code marks, escaped pipes as pipes."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown_text)
-    return re.sub(r"\*\*|(?<!\w)\*(?!\s)|`", "", text).replace("\\|", "|").strip()
+    """Inline Markdown as a reader sees it (CommonMark): no emphasis, code or link marks; escaped pipes as pipes."""
+    tokens = INLINE.parseInline(markdown_text.replace("\\|", "|"))
+    return "".join(child.content for token in tokens for child in token.children or []
+                   if child.type in ("text", "code_inline")).strip()
 
 
 def markdown_tables(markdown_text: str) -> list[list[list[str]]]:
@@ -51,13 +64,21 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
+def body_headings(document: str) -> list[tuple[int, str]]:
+    """The document's headings as Word and PDF show them: a first H1 repeating the title is the title block."""
+    headings = [(h.level, plain(h.title)) for h in markdown_headings(document)]
+    if headings and headings[0] == (1, META.title):
+        headings = headings[1:]
+    return headings
+
+
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_word_keeps_headings_tables_and_the_diagram_in_monospace(document: str) -> None:
     word = docx.Document(io.BytesIO(to_docx(document, META)))
 
     headings = [(int(p.style.name.split()[-1]), p.text) for p in word.paragraphs
                 if p.style.name.startswith("Heading")]
-    assert headings == [(h.level, plain(h.title)) for h in markdown_headings(document)]
+    assert headings == body_headings(document)
 
     page = word.sections[0]
     text_width = Emu(page.page_width - page.left_margin - page.right_margin).twips
@@ -118,18 +139,20 @@ def effective_font(run: docx.text.run.Run) -> str | None:
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_pdf_has_a_bookmark_per_heading_and_all_the_text(document: str) -> None:
     reader = pypdf.PdfReader(io.BytesIO(to_pdf(document, META)))
-    headings = [plain(h.title) for h in markdown_headings(document)]
-    assert flatten(reader.outline) == headings
+    headings = [title for _, title in body_headings(document)]
+    assert flatten(reader.outline) == [META.title, *headings]  # the title block's title, the sections under it
     assert reader.metadata.title == "Performance & Scalability: TaskFlow Pro"
 
     text = words("\n".join(page.extract_text() for page in reader.pages))
+    squeezed = "".join(text.split())
     for heading in headings:
         assert words(heading) in text
     for table in markdown_tables(document):
         for row in table:
             for cell in row:
-                # A cell wrapped over lines reads interleaved with its neighbours: check word by word.
-                assert all(word in text for word in cell.split()), cell
+                # A cell wrapped over lines reads interleaved with its neighbours, and a word may wrap at a
+                # slash ("M/" "M/1"): check word by word, spaces and line breaks left out.
+                assert all(word in squeezed for word in cell.split()), cell
     assert all(char in text for char in DIAGRAM_CHARS)
     assert "TaskFlow Pro" in text and "2026-11-27 10:00 UTC" in text and "Claude · claude-sonnet-5-5" in text
 
@@ -180,23 +203,24 @@ def test_hostile_document_exports_with_nothing_active_or_included() -> None:
     markdown_bytes = to_markdown(HOSTILE)
     assert markdown_bytes.decode() == HOSTILE.rstrip() + "\n"  # the .md is the document as written
 
-    page = to_html(HOSTILE, META).decode().lower()
-    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "file:", "alert("):
-        assert bad not in page, bad
+    page = to_html(HOSTILE, META).decode()
+    assert active_parts(page.split("</head>")[1]) == []
 
     word_file = to_docx(HOSTILE, META)
     with zipfile.ZipFile(io.BytesIO(word_file)) as package:
         assert not [name for name in package.namelist() if name.startswith("word/media")]
-        xml = b"".join(package.read(name) for name in package.namelist() if name.endswith(".xml") or
-                       name.endswith(".rels"))
-    for bad in (b"javascript:", b"file:", b"evil.example", b"INJECTED-OPENXML</w:t></w:r></w:p>",
-                b"alert('stolen')"):
+        xml = b"".join(package.read(name) for name in package.namelist() if name.endswith((".xml", ".rels")))
+        targets = [target for name in package.namelist() if name.endswith(".rels")
+                   for target in re.findall(rb'Target="([^"]*)"[^>]*TargetMode="External"', package.read(name))]
+    assert set(targets) == {b"https://example.com"}  # the one web link; no javascript:, file: or relative path
+    for bad in (b"evil.example", b"INJECTED-OPENXML</w:t></w:r></w:p>", b"<script"):
         assert bad.lower() not in xml.lower(), bad
     assert not PASSWD_LINE.search(xml)
     word = docx.Document(io.BytesIO(word_file))
     assert word.core_properties.title == word.paragraphs[0].text == META.title  # YAML in the text sets nothing
     word_text = "\n".join(p.text for p in word.paragraphs)
     assert "click me" in word_text and "costs $5 to $10" in word_text
+    assert "<script>alert('stolen')</script>" in word_text  # shown as the text it is, as on screen
     assert task_boxes(word) == [("☐", "still a task")]
 
     pdf = to_pdf(HOSTILE, META)
@@ -207,7 +231,7 @@ def test_hostile_document_exports_with_nothing_active_or_included() -> None:
     assert reader.metadata.title == META.title
     pdf_text = "\n".join(page.extract_text() for page in reader.pages)
     assert not PASSWD_LINE.search(pdf_text.encode())
-    assert "alert('stolen')" not in pdf_text and "click me" in pdf_text and "$5 to $10" in pdf_text
+    assert "<script>alert('stolen')</script>" in pdf_text and "click me" in pdf_text and "$5 to $10" in pdf_text
 
 
 def test_title_block_text_is_never_markup() -> None:
@@ -215,7 +239,7 @@ def test_title_block_text_is_never_markup() -> None:
                       created="2026-11-27 10:00 UTC", version=1)
     pdf = to_pdf("# T\n\nBody.\n", meta)
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
-    assert '#read("/etc/passwd") *Acme* <b>' in text and not PASSWD_LINE.search(pdf)
+    assert words('#read("/etc/passwd") *Acme* <b>') in words(text) and not PASSWD_LINE.search(pdf)
     word = docx.Document(io.BytesIO(to_docx("# T\n\nBody.\n", meta)))
     assert word.paragraphs[0].text == 'Performance & Scalability: #read("/etc/passwd") *Acme* <b>'
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 
-import markdown as md
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from specchain.document import split_blocks, split_sections, stream_pieces
 from specchain.drafting import draft_document
+from specchain.exports import MARKDOWN
 from specchain.providers import EngineSettings
-from specchain.workspace import Workspace
 from specchain.steps import ChainStep
+from specchain.workspace import Workspace
 from tests.conftest import example_inputs
 from tests.fake_anthropic import FakeAnthropic
 from tests.long_document import long_document
@@ -45,8 +45,8 @@ def test_pieces_hold_the_whole_text_render_alike_and_are_about_a_kilobyte() -> N
             pieces = stream_pieces(section.markdown, finished=True)
             assert " ".join(pieces).split() == section.markdown.split()  # nothing lost or repeated
             assert all(len(piece) >= 1000 for piece in pieces[:-1])
-            rendered_apart = "".join(md.markdown(p, extensions=["tables", "fenced_code"]) for p in pieces)
-            rendered_whole = md.markdown(section.markdown, extensions=["tables", "fenced_code"])
+            rendered_apart = "".join(MARKDOWN.render(p) for p in pieces)
+            rendered_whole = MARKDOWN.render(section.markdown)
             assert rendered_apart.count("<table>") == rendered_whole.count("<table>")
             assert rendered_apart.count("<pre>") == rendered_whole.count("<pre>")
 

@@ -1,5 +1,8 @@
-"""The offline drafting engine: a deterministic Performance & Scalability document written from the brief alone."""
+"""The offline drafting engine: a deterministic Performance & Scalability document written from the brief alone.
 
-from specchain.drafting.writer import draft_document
+Every figure comes from specchain.facts: the facts read from the brief and its answers, and the capacity model.
+"""
 
-__all__ = ["draft_document"]
+from specchain.drafting.writer import draft_document, draft_sections
+
+__all__ = ["draft_document", "draft_sections"]

@@ -164,7 +164,7 @@ BACKEND = {
 // Connection pooling
 const pool = new Pool({{
   connectionString: process.env.DATABASE_URL,
-  max: 20, // per instance; {instances} instances stay under the database limit
+  max: {pool}, // per instance: {pool_total} connections in all, under the database's limit of {pool_limit}
   idleTimeoutMillis: 30000,
   connectionTimeoutMillis: 2000,
 }});
@@ -186,8 +186,8 @@ await queue.send('{queue}', {{ type: 'export', accountId, requestedAt: Date.now(
 # Connection pooling (SQLAlchemy; Django: CONN_MAX_AGE + PgBouncer)
 engine = create_engine(
     DATABASE_URL,
-    pool_size=20,        # per instance; {instances} instances stay under the database limit
-    max_overflow=5,
+    pool_size={pool},        # per instance: {pool_total} connections in all, under the limit of {pool_limit}
+    max_overflow=0,      # no extra connections beyond the pool: the total above is the ceiling
     pool_pre_ping=True,
     pool_recycle=1800,
 )
@@ -209,7 +209,7 @@ export_{entity}.delay(account_id)
 // Connection pooling (HikariCP)
 HikariConfig config = new HikariConfig();
 config.setJdbcUrl(System.getenv("DATABASE_URL"));
-config.setMaximumPoolSize(20); // per instance; {instances} instances stay under the database limit
+config.setMaximumPoolSize({pool}); // per instance: {pool_total} in all, under the limit of {pool_limit}
 config.setConnectionTimeout(2000);
 config.setIdleTimeout(30000);
 DataSource dataSource = new HikariDataSource(config);
@@ -230,9 +230,10 @@ public CompletableFuture<Void> export{Entity}(long accountId) {{
 
 def _fill(template: str, p: Profile) -> str:
     entity = p.entity
-    singular = entity[:-1] if entity.endswith("s") else entity
+    singular = entity.removesuffix("s")
     return template.format(
-        cache=p.cache, entity=entity, Entity=singular.capitalize(), queue=p.queue, instances=p.api_instances[1]
+        cache=p.cache, entity=entity, Entity=singular.capitalize(), queue=p.queue, pool=p.pool[0],
+        pool_total=p.pool[1], pool_limit=p.pool[2]
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from specchain.drafting.code_samples import api_sample, backend_sample, cache_sample
-from specchain.drafting.facts import human
-from specchain.drafting.profile import Profile, build_profile
+from specchain.drafting.profile import LatencyCell, Profile, build_profile
+from specchain.facts.capacity import nice, short_number
 from specchain.inputs import ChainInputs
 
 
@@ -30,30 +30,72 @@ def secs(value: float) -> str:
     return f"{value * 1000:.0f}ms" if value < 1 else f"{value:g}s"
 
 
-def downtime(uptime: float) -> str:
-    minutes = (100 - uptime) / 100 * 43_800
+def downtime(p: Profile) -> str:
+    minutes = p.value("downtime.month")
     return f"{minutes:.1f} minutes" if minutes < 120 else f"{minutes / 60:.1f} hours"
 
 
-def executive_summary(p: Profile) -> str:
-    f = p.figures
-    stack = ", ".join(p.stack.mentioned) or "the stack your team chooses"
-    text = f"""## Executive Summary
-{p.app} must serve about **{f.concurrent[0]:,} concurrent users** at peak today (around **{f.rps[0]:,} requests per second**) and grow to about **{f.concurrent[3]:,}** within three years ({p.growth3:g}x). The performance goals are pages that load in under **{secs(p.page_s)}**, API responses under **{ms(p.api_ms)}**, search under **{ms(p.search_ms)}**, and **{p.uptime:g}% availability** (at most {downtime(p.uptime)} of downtime a month), with no more than {plural(p.rpo_min, 'minute')} of data lost in a failure.
+def article(word: str) -> str:
+    return "an" if word[:1].upper() in "AEIOU" else "a"
 
-The scalability approach builds on what the team already uses ({stack}): stateless application servers that scale out automatically on {p.cloud}, a {p.database} primary with read replicas, {p.cache} in front of the database for hot data, {p.products['cdn']} for static assets and images, and {p.queue} to move slow work out of the user's request.
+
+def people(p: Profile, horizon: str) -> str:
+    """Concurrent users at a horizon; a range the brief gave is shown as the range."""
+    fact = p.facts.get("users.concurrent") if horizon == "now" else p.facts.get(f"target.users.concurrent.{horizon}")
+    if fact is not None and fact.high is not None and fact.number is not None:
+        return f"{nice(fact.number):,}–{nice(fact.high):,}"
+    return f"{nice(p.value(f'users.concurrent.{horizon}')):,}"
+
+
+def cell(c: LatencyCell) -> str:
+    return f"< {ms(c.ms)}" + (" *(assumed)*" if c.assumed else " *(derived)*" if c.derived else "")
+
+
+PROSE = {"page": "pages that load in", "api": "API responses", "search": "search", "report": "reports",
+         "checkout": "checkout", "image": "images", "processing": "processing", "other": "responses"}
+
+
+def goals(p: Profile) -> str:
+    """The brief's own speed targets, as it states them (percentile included)."""
+    parts = []
+    for row in p.latency:
+        if not row.stated:
+            continue
+        stated = [(name, c) for name, c in (("", row.target), ("at the 95th percentile", row.p95),
+                                            ("at the 99th percentile", row.p99)) if not c.derived]
+        name, c = stated[0]
+        if p.facts.get(f"latency.{row.operation}.max") is not None and name.endswith("99th percentile"):
+            parts.append(f"{PROSE.get(row.operation, row.label.lower())} never over **{ms(c.ms)}**")
+            continue
+        parts.append(f"{PROSE.get(row.operation, row.label.lower())} under **{ms(c.ms)}**" + (f" {name}" if name else ""))
+    return "; ".join(parts) if parts else "the response-time targets below (assumed: please confirm them)"
+
+
+def executive_summary(p: Profile) -> str:
+    stack = ", ".join(p.stack.mentioned) or "the stack your team chooses"
+    platform = p.cloud if p.cloud != "On-premises" else "your own data centres" + (
+        f" ({p.cloud_detail})" if p.cloud_detail else "")
+    text = f"""## Executive Summary
+{p.app} must serve about **{people(p, 'now')} concurrent users** at peak today (around **{nice(p.value('rps.peak.now')):,} requests per second**) and grow to about **{people(p, '3y')}** within three years ({p.growth3:g}x). The performance goals are: {goals(p)}; and **{p.uptime:g}% availability** (at most {downtime(p)} of downtime a month), with no more than {plural(p.rpo_min, 'minute')} of data lost in a failure.
+
+The scalability approach builds on what the team already uses ({stack}): stateless application servers that scale out automatically on {platform}, {article(p.database_name)} {p.database_name} primary with read replicas, {p.cache} in front of the database for hot data, {p.products['cdn']} for static assets and images, and {p.queue} to move slow work out of the user's request.
 
 Key optimisation strategies, in order of impact:
-1. **Cache first**: serve repeated reads from {p.products['cdn']} and {p.cache}, aiming for a cache hit rate above 85%.
-2. **Keep the database fast**: indexes for every frequent query, read replicas for reports, connection pooling, and archiving of old {p.entity}.
+1. **Cache first**: serve repeated reads from {p.products['cdn']} and {p.cache}, aiming for a cache hit rate above {p.value('cache.hit_target') * 100:.0f}%.
+2. **Keep the database fast**: indexes for every frequent query, read replicas for reports, connection pooling within {p.database}'s connection limit, and archiving of old {p.entity}.
 3. **Scale out, not up**: automatic scaling from {p.api_instances[0]} to {p.api_instances[1]} API instances, driven by CPU and request queue length.
 4. **Measure everything**: response-time percentiles, error rates and cost per user on one dashboard, with alerts before users notice.
 5. **Test before growth arrives**: load tests at 2x the next milestone's traffic before each major launch."""
     if p.regulated:
         text += f"\n\nCompliance ({', '.join(p.regulated)}) shapes the design: encryption everywhere, audit logging, and data kept in approved regions, which limits some caching and CDN choices (noted in each section)."
-    if p.answers:
+    if p.cloud == "On-premises":
+        text += "\n\nThe platform is your own infrastructure, not a public cloud: every component below runs in your data centres, and product names are self-hosted equivalents."
+    if p.facts.answered:
         text += "\n\n**What changed since the previous version.** This version uses your answers:\n"
-        text += "\n".join(f"- *{q}* — {a}" for q, a in p.answers)
+        text += "\n".join(f"- {a.display}" for a in p.facts.answered)
+    if p.cap.conflicts:
+        text += "\n\n**Targets in the brief that conflict** (please check them; see Clarification Requests):\n"
+        text += "\n".join(f"- {c.message}" for c in p.cap.conflicts)
     if p.assumptions:
         text += "\n\n**Assumptions** (please confirm or correct them; see Clarification Requests):\n"
         text += "\n".join(f"- {a[0].upper()}{a[1:]}." for a in p.assumptions.values())
@@ -61,35 +103,72 @@ Key optimisation strategies, in order of impact:
 
 
 def performance_requirements(p: Profile) -> str:
-    f = p.figures
     years = ["Current", "6 Months", "1 Year", "3 Years"]
-    row = lambda name, values: f"| {name} | " + " | ".join(values) + " |"  # noqa: E731
+    horizons = ["now", "6m", "1y", "3y"]
+    row = lambda name, values: f"| {name} | " + " | ".join(values) + " |"
+    latency = "\n".join(f"| {r.label} | {cell(r.target)} | {cell(r.p95)} | {cell(r.p99)} |" for r in p.latency
+                        if r.operation != "upload")
+    upload = "| File Upload | < 5s/MB *(assumed)* | < 10s/MB *(assumed)* | < 15s/MB *(assumed)* |"
+    data_tb = [p.value(f"data.{h}") / 1000 for h in horizons]
     return f"""## Performance Requirements
 
 ### Response Time Targets
 | Operation | Target | 95th Percentile | 99th Percentile |
 |-----------|--------|-----------------|-----------------|
-| Page Load | < {secs(p.page_s)} | < {secs(p.page_s * 1.5)} | < {secs(p.page_s * 2.5)} |
-| API Response | < {ms(p.api_ms)} | < {ms(p.api_ms * 2)} | < {ms(p.api_ms * 4)} |
-| Search Query | < {ms(p.search_ms)} | < {ms(p.search_ms * 2)} | < {ms(p.search_ms * 4)} |
-| File Upload | < 5s/MB | < 10s/MB | < 15s/MB |
-| Report Generation | < {secs(p.report_s)} | < {secs(p.report_s * 2)} | < {secs(p.report_s * 5)} |
+{latency}
+{upload}
+
+Figures without a mark are your brief's own. Figures marked *derived* are not in your brief: they follow from the stated figure of the same row (median ≈ p95 ÷ 2 and p99 ≈ 2 × p95; for a plain target, p95 ≈ 1.5 × and p99 ≈ 2.5 × the target; "never more than" is read as the 99th percentile). Please confirm or correct them.
 
 ### Throughput Requirements
 | Metric | {' | '.join(years)} |
 |--------|---------|----------|---------|----------|
-{row("Concurrent Users", [f"{v:,}" for v in f.concurrent])}
-{row("Requests/Second", [f"{v:,}" for v in f.rps])}
-{row("Data Volume (TB)", [f"{v:g}" for v in f.data_tb])}
-{row("Daily Transactions", [human(v) for v in f.daily])}
+{row("Concurrent Users", [people(p, h) for h in horizons])}
+{row("Requests/Second", [f"{nice(p.value(f'rps.peak.{h}')):,}" for h in horizons])}
+{row("Data Volume (TB)", [f"{v:.1f}" if v < 10 else f"{nice(v):,}" for v in data_tb])}
+{row("Daily Transactions", [short_number(p.value(f'per_day.{h}')) for h in horizons])}
 
-Growth multipliers used: {p.growth1:g}x after one year and {p.growth3:g}x after three years. Requests per second are estimated from peak concurrency (about one request every four seconds per active user) and daily transactions (three requests each, with a 4x peak-hour factor), whichever is higher.
+Growth multipliers used: {p.growth1:g}x after one year and {p.growth3:g}x after three years ({(p.value('growth.yearly') - 1) * 100:.0f}% a year, compounded). Peak requests per second = {p.cap.get('rps.peak.now').formula}; the average is {nice(p.value('rps.average')):,} requests per second (peak ÷ {p.value('rps.peak_factor'):g}).{event_peak(p)}
 
 ### Availability Targets
-- **Uptime SLA**: {p.uptime:g}% ({downtime(p.uptime)} downtime/month)
-- **Planned Maintenance**: < {2 if p.uptime >= 99.95 else 4} hours/month, in the lowest-traffic window, announced 7 days ahead
-- **RTO**: {p.rto_min:g} minutes
-- **RPO**: {plural(p.rpo_min, 'minute')}"""
+- **Uptime SLA**: {p.uptime:g}% ({downtime(p)} downtime/month)
+- **Error budget**: {p.value('downtime.month'):.1f} minutes or about {short_number(p.value('error_budget.requests'))} failed requests a month
+- **Planned Maintenance**: < {2 if p.uptime >= 99.95 else 4} hours/month, in the lowest-traffic window, announced 7 days ahead (outside the SLA only if agreed so)
+- **RTO**: {plural(p.rto_min, 'minute')}
+- **RPO**: {plural(p.rpo_min, 'minute')}
+
+### How These Figures Were Computed
+| Figure | Value | Formula | Assumed inputs |
+|--------|-------|---------|----------------|
+{model_table(p)}"""
+
+
+MODEL_ROWS = ["users.concurrent.now", "rps.peak.now", "utilisation.target", "instance.capacity", "instances.needed",
+              "instances.min", "instances.max", "requests.in_flight", "db.qps", "cache.hit_needed",
+              "pool.per_instance", "pool.total", "storage.total_3y", "downtime.month", "burn.14.4"]
+
+
+def model_table(p: Profile) -> str:
+    lines = []
+    for key in MODEL_ROWS:
+        f = p.cap.get(key)
+        if f.unit == "" and f.value <= 1:
+            value = f"{f.value * 100:.0f}%"
+        elif f.unit == "%":
+            value = f"{f.value:.2f}%"
+        else:
+            value = f"{f.value:,.0f} {f.unit}" if f.value >= 10 else f"{f.value:g} {f.unit}"
+        assumed = ", ".join(f"{name.replace('_', ' ')} = {f.inputs[name]:g}" for name in f.assumed) or "none"
+        lines.append(f"| {f.label} | {value.strip()} | {f.formula} | {assumed} |")
+    return "\n".join(lines)
+
+
+def event_peak(p: Profile) -> str:
+    fact = p.facts.get("load.peak_factor")
+    if fact is None:
+        return ""
+    return (f" Your brief's peak event (“{fact.quote}”) means about {nice(p.value('rps.event_peak')):,} requests per "
+            "second for its duration: pre-scale for it (see Auto-Scaling Policies).")
 
 
 def box(label: str, width: int) -> list[str]:
@@ -147,7 +226,11 @@ def architecture(p: Profile) -> str:
     ]
     diagram = "\n".join(line.rstrip() for line in lines)
     a, w = p.api_instances, p.web_instances
-    regions = ", ".join(c["regions"][:2])  # type: ignore[index]
+    count = {2: "two", 3: "three", 4: "four"}.get(int(p.cap.get("instances.min").inputs["zones"]), "several")
+    zones = f"{count} data-centre rooms or sites" if p.cloud == "On-premises" else f"{count} availability zones"
+    second = "a second data centre" if p.cloud == "On-premises" else "a second region"
+    if p.cloud != "On-premises" and len(p.regions) > 1:
+        second += f" ({p.regions[1]})"
     return f"""## Architecture for Scale
 
 ### System Architecture
@@ -155,7 +238,7 @@ def architecture(p: Profile) -> str:
 {diagram}
 ```
 
-Every application server is stateless (sessions live in {p.cache}), so any server can answer any request and servers can be added or removed at any time. Writes go to the {p.database} primary; reads that tolerate a second of delay go to replicas. Work that takes more than about 200 ms (emails, exports, image processing, reports) is put on {p.queue} and done by background workers. Two availability zones are used from day one; a second region ({regions}) is added in Phase 3.
+Every application server is stateless (sessions live in {p.cache}), so any server can answer any request and servers can be added or removed at any time. Writes go to the {p.database} primary; reads that tolerate a second of delay go to replicas. Work that takes more than about 200 ms (emails, exports, image processing, reports) is put on {p.queue} and done by background workers. {zones[0].upper() + zones[1:]} are used from day one, sized so that losing one still carries the peak ({a[0]} API instances = ⌈{p.value('instances.needed'):g} needed × 3 ÷ 2⌉); {second} is added in Phase 3.
 
 ### Scaling Strategy
 ```yaml
@@ -169,12 +252,12 @@ Horizontal Scaling:
   Application Tier:
     - Min instances: {a[0]}
     - Max instances: {a[1]}
-    - Scale trigger: Request queue > 50 per instance or p95 latency > {ms(p.api_ms * 2)}
+    - Scale trigger: Request queue > 50 per instance or p95 latency > {ms(p.api_p95_ms)} (the p95 target)
     - Scale down: Request queue < 10
 
   Database:
     - Read replicas: {p.replicas}
-    - Multi-AZ: Yes
+    - Multi-AZ: Yes ({zones})
     - Automatic failover: Yes
 
 Vertical Scaling:
@@ -206,12 +289,12 @@ Application Cache ({p.cache}):
   - User permissions: 5 minutes
   - Computed results (dashboards, counts): 10 minutes
   - API responses: 1-5 minutes, by endpoint
-  - Target hit rate: > 85%
+  - Target hit rate: > {p.value('cache.hit_target') * 100:.0f}% ({hit_reason(p)})
 
 Database Cache:
   - Query result cache: {p.database} buffer cache sized to hold the hot working set
   - Prepared statements: Pooled
-  - Connection pooling: {min(400, 20 * p.api_instances[1])} connections across all instances
+  - Connection pooling: {pool_line(p)}
 ```
 
 ### Cache Implementation
@@ -227,6 +310,22 @@ Database Cache:
 | Deployment | Pre-warm top 1,000 keys | Critical paths |"""
 
 
+def hit_reason(p: Profile) -> str:
+    needed = p.value("cache.hit_needed")
+    if needed <= 0:
+        return f"{p.replicas} replicas could carry every read at today's peak; the cache is for speed"
+    return f"at least {needed * 100:.0f}% is needed so that {p.replicas} replicas carry the reads at today's peak"
+
+
+def pool_line(p: Profile) -> str:
+    per, total, limit = p.pool
+    if p.value("pool.pooler"):
+        return (f"a connection pooler holds {total} server connections (max_connections {limit} minus a reserve); "
+                f"each of up to {p.api_instances[1]} API instances and {p.value('workers.max'):g} workers keeps {per} to the pooler")
+    return (f"{per} per instance, {total} connections across all instances at maximum scale, within the "
+            f"database's limit of {limit}")
+
+
 DB_TUNING = {
     "PostgreSQL": """PostgreSQL Configuration:
   shared_buffers: 25% of RAM
@@ -235,7 +334,7 @@ DB_TUNING = {
   maintenance_work_mem: 1GB
 
   # Connection pooling (PgBouncer, transaction mode)
-  max_connections: 300
+  max_connections: {limit}
 
   # Write performance
   max_wal_size: 8GB
@@ -256,7 +355,7 @@ DB_TUNING = {
   innodb_io_capacity: 2000
 
   # Connection handling (ProxySQL in front)
-  max_connections: 500
+  max_connections: {limit}
   thread_cache_size: 100
 
   # Visibility
@@ -275,6 +374,7 @@ DB_TUNING = {
 }
 DB_TUNING["SQL Server"] = """SQL Server Configuration:
   max server memory: 80% of RAM
+  user connections: {limit}
   MAXDOP: 4
   cost threshold for parallelism: 50
   Read Committed Snapshot Isolation: ON
@@ -284,6 +384,17 @@ DB_TUNING["DynamoDB"] = """DynamoDB Configuration:
   Partition keys: high-cardinality (account_id#entity_id)
   DAX: enabled for hot reads
   TTL: enabled for expiring items"""
+DB_TUNING["Oracle"] = """Oracle Database Configuration:
+  sga_target: 60% of RAM
+  pga_aggregate_target: 20% of RAM
+  processes: {limit}  # the connection limit the pools are sized against
+  open_cursors: 1000
+  Database Resident Connection Pooling (DRCP): on, when many instances connect
+
+  # Visibility
+  AWR snapshots: every 30 minutes
+  SQL Monitoring: queries over 250 ms"""
+DB_TUNING["MariaDB"] = DB_TUNING["MySQL"].replace("MySQL", "MariaDB")
 DB_TUNING["Cassandra"] = """Cassandra Configuration:
   Replication factor: 3 per data centre
   Consistency: LOCAL_QUORUM
@@ -291,9 +402,20 @@ DB_TUNING["Cassandra"] = """Cassandra Configuration:
   Partition size: < 100 MB"""
 
 
+def tuning(p: Profile) -> str:
+    if p.database in DB_TUNING:
+        return DB_TUNING[p.database].replace("{limit}", str(p.pool[2]))
+    return f"""{p.database_name} Configuration:
+  Memory: size the buffer cache to hold the hot working set
+  Connection limit: {p.pool[2]} (the pools below are sized against it)
+  Slow query log: queries over 250 ms"""
+
+
 def database(p: Profile) -> str:
     e = p.entity
-    regions = "\n".join(f"    - {r}" for r in p.products["regions"][: p.replicas])  # type: ignore[index]
+    shares = [p.replicas // len(p.regions) + (1 if i < p.replicas % len(p.regions) else 0)
+              for i in range(len(p.regions))]
+    regions = "\n".join(f"    - {r}" + (f" ({n} replicas)" if n > 1 else "") for r, n in zip(p.regions, shares) if n)
     return f"""## Database Optimization
 
 ### Query Optimization
@@ -320,11 +442,11 @@ CREATE INDEX idx_comments_parent
   ON comments(parent_id);
 ```
 
-Target: every query behind a page runs in under {ms(max(10, p.api_ms / 5))} at the 95th percentile; any query slower than 250 ms is logged and reviewed weekly.
+Target: every query behind a page runs in under {ms(max(10, p.api_p95_ms / 5))} at the 95th percentile (a fifth of the API's p95 target); any query slower than 250 ms is logged and reviewed weekly.
 
 ### Database Performance Tuning
 ```yaml
-{DB_TUNING.get(p.database, DB_TUNING["PostgreSQL"])}
+{tuning(p)}
 ```
 
 ### Read Replica Strategy
@@ -411,7 +533,7 @@ Service Mesh: {mesh}
   Traffic Management:
     - Circuit breakers (open after 5 consecutive failures)
     - Retry policies (2 retries, only for idempotent requests)
-    - Timeout controls (API {ms(p.api_ms * 5)}, background 30s)
+    - Timeout controls (API {ms(p.api_p95_ms * 5)}, 5× the p95 target; background 30s)
     - Load balancing
 
   Observability:
@@ -510,7 +632,7 @@ self.addEventListener('install', (event) => {{
 }});
 ```
 
-Targets for real users (75th percentile): Largest Contentful Paint < {secs(min(2.5, p.page_s))}, Interaction to Next Paint < 200ms, Cumulative Layout Shift < 0.1.
+Targets for real users (75th percentile): Largest Contentful Paint < {secs(min(2.5, page_ms(p) / 1000))}, Interaction to Next Paint < 200ms, Cumulative Layout Shift < 0.1.
 
 ### Backend Optimization
 {backend_sample(p)}"""
@@ -528,7 +650,7 @@ Application Performance Monitoring (APM):
     - Response time percentiles (p50, p95, p99) per endpoint
     - Throughput
     - Error rate
-    - Apdex score (T = {ms(p.api_ms)})
+    - Apdex score (T = {ms(p.api_p95_ms)})
 
   Tracing:
     - Distributed tracing (10% sampling, 100% of errors)
@@ -567,13 +689,18 @@ Business Metrics:
 ### Alerting Rules
 | Metric | Warning | Critical | Action |
 |--------|---------|----------|--------|
-| API Response Time p95 | > {ms(p.api_ms * 2)} | > {ms(p.api_ms * 4)} | Scale up, check slow queries |
-| Page Load p75 | > {secs(p.page_s)} | > {secs(p.page_s * 2)} | Check CDN and bundle size |
-| Error Rate | > 1% | > 5% | Page on-call |
+| API Response Time p95 | > {ms(p.api_p95_ms)} (the target) | > {ms(p.api_p95_ms * 2)} (2× the target) | Scale up, check slow queries |
+| Page Load p75 | > {ms(page_ms(p))} | > {ms(page_ms(p) * 2)} | Check CDN and bundle size |
+| Error Rate (6 h window) | > {p.value('burn.6'):.2g}% (burn rate 6) | > {p.value('burn.14.4'):.2g}% over 1 h (burn rate 14.4) | Page on-call |
+| Error Rate (3 day window) | > {p.value('burn.1'):.2g}% (burn rate 1) | | Ticket: the month's error budget is at risk |
 | CPU Usage | > 70% | > 85% | Auto-scale |
 | Memory Usage | > 80% | > 90% | Investigate leaks |
 | Queue Depth | > 1,000 | > 10,000 | Add workers |
 | Replica Lag | > 5s | > 30s | Route reads to primary |"""
+
+
+def page_ms(p: Profile) -> float:
+    return next(r.target.ms for r in p.latency if r.operation == "page")
 
 
 def autoscaling(p: Profile) -> str:
@@ -586,7 +713,7 @@ API Tier:
   Metrics:
     - Target CPU: 65%
     - Target Memory: 75%
-    - Request count: 150/second per instance
+    - Request count: {p.value('instance.capacity'):g}/second per instance (at {p.value('utilisation.target') * 100:.0f}% utilisation, from the p95 target)
 
   Scaling Policy:
     Scale Up:
@@ -606,7 +733,7 @@ API Tier:
 Background Workers:
   - Scale on {p.queue} depth: 1 worker per 500 waiting jobs
   - Minimum: 2
-  - Maximum: {max(4, a[1] // 2)}
+  - Maximum: {p.value('workers.max'):g}
 
 Database:
   Read Replicas:
@@ -616,7 +743,7 @@ Database:
 
   Storage:
     - Auto-scaling enabled
-    - Max storage: {max(1, round(p.figures.data_tb[3] * 1.2))} TB
+    - Max storage: {max(1, round(p.value('data.3y') / 1000 * 1.2))} TB (3-year data + 20%)
 ```
 
 ### Predictive Scaling
@@ -629,13 +756,18 @@ Schedule and Forecast Based:
 
 Pre-scaling Rules:
   - Daily peak: +50% capacity 30 minutes before the usual peak
-  - Launches and campaigns: Manual override to 2x, agreed a week ahead
+  - Launches and campaigns: Manual override to {event_factor(p)}, agreed a week ahead
   - Month end and reporting days: +50% workers
 ```"""
 
 
+def event_factor(p: Profile) -> str:
+    fact = p.facts.get("load.peak_factor")
+    return f"{fact.number:g}x (your brief's peak)" if fact is not None and fact.number else "2x"
+
+
 def testing(p: Profile) -> str:
-    f = p.figures
+    now, one_year = nice(p.value("users.concurrent.now")), nice(p.value("users.concurrent.1y"))
     return f"""## Performance Testing
 
 ### Load Testing Strategy
@@ -647,12 +779,12 @@ Tools:
 
 Test Scenarios:
   1. Baseline:
-     - {f.concurrent[0]:,} virtual users (today's peak)
+     - {now:,} virtual users (today's peak)
      - 15 minute duration
      - Normal usage mix
 
   2. Stress Test:
-     - Ramp to {f.concurrent[2] * 2:,} users (2x the one-year peak)
+     - Ramp to {one_year * 2:,} users (2x the one-year peak)
      - Find the breaking point
      - Monitor recovery
 
@@ -662,7 +794,7 @@ Test Scenarios:
      - Auto-scaling validation
 
   4. Soak Test:
-     - {f.concurrent[0]:,} users
+     - {now:,} users
      - 8 hour duration
      - Memory leak and connection leak detection
 ```
@@ -675,12 +807,12 @@ import {{ check, sleep }} from 'k6';
 
 export const options = {{
   stages: [
-    {{ duration: '5m', target: {f.concurrent[0]} }},
-    {{ duration: '15m', target: {f.concurrent[0]} }},
+    {{ duration: '5m', target: {now} }},
+    {{ duration: '15m', target: {now} }},
     {{ duration: '5m', target: 0 }},
   ],
   thresholds: {{
-    http_req_duration: ['p(95)<{p.api_ms * 2:.0f}'],
+    http_req_duration: ['p(95)<{p.api_p95_ms:.0f}'],
     http_req_failed: ['rate<0.01'],
   }},
 }};
@@ -690,7 +822,7 @@ export default function () {{
 
   check(response, {{
     'status is 200': (r) => r.status === 200,
-    'response time < {p.api_ms * 2:.0f}ms': (r) => r.timings.duration < {p.api_ms * 2:.0f},
+    'response time < {p.api_p95_ms:.0f}ms': (r) => r.timings.duration < {p.api_p95_ms:.0f},
   }});
 
   sleep(1);
@@ -699,12 +831,12 @@ export default function () {{
 
 
 def costs(p: Profile) -> str:
-    a, f = p.api_instances, p.figures
+    a = p.api_instances
     compute = (a[0] + p.web_instances[0]) * 150 * 1.5
-    storage = f.data_tb[0] * float(p.products["object_price"]) * 1.5 + 200  # type: ignore[arg-type]
+    storage = p.value("data.now") / 1000 * float(p.products["object_price"]) * 1.5 + 200  # type: ignore[arg-type]
     database_cost = 900 * (1 + p.replicas)
-    network = max(300, f.rps[0] * 2)
-    row = lambda name, amount, pct, action: f"| {name} | ${max(100, round(amount, -2)):,.0f} | {pct} | {action} |"  # noqa: E731
+    network = max(300, p.value("rps.peak.now") * 2)
+    row = lambda name, amount, pct, action: f"| {name} | ${max(100, round(amount, -2)):,.0f} | {pct} | {action} |"
     return f"""## Cost Optimization
 
 ### Resource Optimization
@@ -748,7 +880,7 @@ Database Backups:
   - Automated: Daily snapshots + continuous transaction log archiving
   - Retention: 35 days
   - Cross-region: {cross}
-  - Point-in-time: 7 days (meets RPO of {plural(p.rpo_min, 'minute')})
+  - Point-in-time: 7 days; log shipping at least every {plural(max(0.5, p.rpo_min / 2), 'minute')} (meets the RPO of {plural(p.rpo_min, 'minute')})
 
 Application State:
   - {p.cache} snapshots: Hourly (cache can be rebuilt; sessions are the only loss)
@@ -771,35 +903,39 @@ Regional Failover:
   4. Cache warming
   5. Service verification
 
-Time Targets:
-  - Detection: < 1 minute
-  - Decision: < {max(2, round(p.rto_min / 3))} minutes
-  - Failover: < {max(3, round(p.rto_min * 2 / 3))} minutes
-  - Full recovery: < {p.rto_min:g} minutes (RTO)
+Time Targets (they add up to less than the RTO):
+  - Detection: < {plural(p.value('recovery.detect'), 'minute')}
+  - Decision: {decision(p)}
+  - Failover: < {plural(p.value('recovery.failover'), 'minute')}
+  - Full recovery: < {plural(p.rto_min, 'minute')} (RTO)
 ```"""
 
 
+def decision(p: Profile) -> str:
+    minutes = p.value("recovery.decide")
+    return "automatic (no human decision fits in the RTO)" if minutes == 0 else f"< {plural(minutes, 'minute')}"
+
+
 def roadmap(p: Profile) -> str:
-    f = p.figures
     return f"""## Performance Roadmap
 
 ### Phase 1 (0-6 months)
 - Caching with {p.cache} and {p.products['cdn']} for static assets and images
 - Indexes for the ten most frequent {p.database} queries; slow-query logging
 - Dashboards and alerts for the targets above
-- Baseline load test at today's peak ({f.concurrent[0]:,} users)
+- Baseline load test at today's peak ({people(p, 'now')} users)
 
 ### Phase 2 (6-12 months)
 - Read replicas and cursor pagination everywhere
 - Auto-scaling on request queue and latency, tested with spike tests
 - Background work moved to {p.queue}
-- Ready for {f.concurrent[2]:,} concurrent users (1-year projection)
+- Ready for {people(p, '1y')} concurrent users (1-year projection)
 
 ### Phase 3 (12+ months)
 - Second region and tested regional failover
-- Table partitioning and archiving as data passes {f.data_tb[2]:g} TB
+- Table partitioning and archiving as data passes {p.value('data.1y') / 1000:.1f} TB
 - Predictive scaling from a year of traffic history
-- Ready for {f.concurrent[3]:,} concurrent users (3-year projection)"""
+- Ready for {people(p, '3y')} concurrent users (3-year projection)"""
 
 
 def checklist(p: Profile) -> str:
@@ -823,15 +959,17 @@ def checklist(p: Profile) -> str:
 - [ ] Continuous improvement: top 5 slowest endpoints reviewed every sprint"""
 
 
-QUESTIONS = {
-    "concurrency": "How many people use {app} at the same moment at the busiest time of day, and when is that peak?",
-    "transactions": "Roughly how many key actions (for example {entity} created or updated) happen in a typical day?",
-    "data": "How much data do you store today (in GB or TB), and how fast is it growing each month?",
-    "growth": "How many times bigger do you expect {app} to be in one year and in three years?",
-    "uptime": "How much downtime is acceptable: is 99.9% uptime (about 44 minutes a month) enough, or do you need more?",
-    "recovery": "After a major outage, how quickly must {app} be back (RTO), and how many minutes of lost data are acceptable (RPO)?",
-    "cloud": "Which cloud provider do you use or prefer (AWS, Google Cloud, Azure, other)?",
-    "database": "Which database does the team use or plan to use?",
+QUESTIONS = {  # by assumption topic; "Label: question", so an answer can be matched to the facts it sets
+    "concurrency": "People at the same moment: How many people use {app} at the same moment at the busiest time of day, and when is that peak?",
+    "transactions": "Key actions per day: Roughly how many key actions (for example {entity} created or updated) happen in a typical day?",
+    "data": "Data stored: How much data do you store today (in GB or TB), and how fast is it growing each month?",
+    "growth": "Growth: How many times bigger do you expect {app} to be in one year and in three years?",
+    "uptime": "Availability: How much downtime is acceptable: is 99.9% uptime (about 44 minutes a month) enough, or do you need more?",
+    "recovery": "Recovery time (RTO): After a major outage, how quickly must {app} be back?",
+    "rpo": "Data loss allowed (RPO): How many minutes of data may be lost in a failure?",
+    "cloud": "Cloud or hosting: Which cloud provider do you use or prefer (AWS, Google Cloud, Azure, other), or do you run on your own servers?",
+    "database": "Database: Which database does the team use or plan to use?",
+    "latency": "Speed targets: How fast must the main screens and the API answer, and for what share of requests (for example 95 out of 100)?",
 }
 SUGGESTIONS = [
     "Which three user journeys matter most for speed (for example sign-in, search, checkout)? Targets can then be set per journey.",
@@ -839,24 +977,34 @@ SUGGESTIONS = [
     "Is there a monthly infrastructure budget the design must stay within?",
     "Where are your users, geographically? This decides CDN regions and whether a second region is needed.",
 ]
+MAX_UNREAD_QUESTIONS = 3
 
 
 def clarifications(p: Profile) -> str:
-    answered = {q.strip().lower() for q, _ in p.answers}
+    answered = p.facts.answered
+    asked = {a.question.strip().lower() for a in answered}
+    topics_answered = {a.topic for a in answered if a.topic}
     fill = {"app": p.app, "entity": p.entity}
     questions = [QUESTIONS[t].format(**fill) for t in p.assumptions if t in QUESTIONS]
+    questions += [f"Please check: {c.message} Which figure is right?" for c in p.cap.conflicts]
+    questions += [u.question for u in p.facts.unread[:MAX_UNREAD_QUESTIONS]]
     if p.regulated:
         questions.append(
             f"Which compliance rules apply ({', '.join(p.regulated)}), and may cached or CDN copies of data leave your approved regions?"
         )
     if p.stack.mobile:
         questions.append("What share of mobile users are on slow networks, and should the apps work offline?")
-    items = [q for q in questions + SUGGESTIONS if q.strip().lower() not in answered]
+    items = [q for q in questions + SUGGESTIONS
+             if q.strip().lower() not in asked and q.split(":")[0] not in topics_answered]
     body = "\n".join(f"{i}. {q}" for i, q in enumerate(items, 1)) or "No open questions: every earlier question has been answered."
-    return f"""## Clarification Requests or Feedback
+    text = f"""## Clarification Requests or Feedback
 Answers to these questions will make the next version more accurate:
 
 {body}"""
+    if answered:
+        text += "\n\n### Answered so far\nThis version uses these answers; answer one again to correct it:\n\n"
+        text += "\n".join(f"- {a.display}" for a in answered)
+    return text
 
 
 SECTIONS: list[Callable[[Profile], str]] = [

@@ -58,7 +58,7 @@ def test_example_then_edit_then_the_exact_prompt(page: Page, app_url: str) -> No
     step = load_step()
     example = next(e for e in step.examples if e.name == EXAMPLE)
     expected = step.render(ChainInputs(values=example.values | {"app_name": "Acme Tasks"})).text
-    shown = page.get_by_test_id("stCode").locator("code").inner_text()
+    shown = page.get_by_test_id("stMain").get_by_test_id("stCode").locator("code").inner_text()  # not the sidebar's link
     assert shown.strip() == expected.strip()
     expect(page.get_by_test_id("stMetric").first).to_be_visible()
     screenshot(page, "03-prompt")

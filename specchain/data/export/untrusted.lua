@@ -1,10 +1,27 @@
--- Pandoc filter for model output, which is untrusted: keep its words, drop anything that could act or
--- reach outside the document (raw HTML/OpenXML/Typst, images that would be read from disk or the network,
--- links to anything but the web, mail or a heading in the same document).
+-- Pandoc filter for model output, which is untrusted: keep every word, let nothing act or reach outside the
+-- document. Raw HTML shows as the literal text it is, as on screen (only <br> breaks the line); images, which
+-- would be read from disk or the network, become their description; links to anything but the web, mail or a
+-- heading in the same document become their text.
 local SAFE_SCHEMES = { http = true, https = true, mailto = true }
 
-function RawBlock(_) return {} end
-function RawInline(_) return {} end
+local function is_line_break(text)
+  return text:lower():match("^%s*<br%s*/?>%s*$") ~= nil
+end
+
+function RawInline(raw)
+  if is_line_break(raw.text) then return pandoc.LineBreak() end
+  return pandoc.Inlines(raw.text)
+end
+
+function RawBlock(raw)
+  if is_line_break(raw.text) then return {} end
+  local inlines = pandoc.Inlines({})
+  for line in raw.text:gmatch("[^\n]+") do
+    if #inlines > 0 then inlines:insert(pandoc.SoftBreak()) end
+    inlines:extend(pandoc.Inlines(line))
+  end
+  return pandoc.Para(inlines)
+end
 
 function Image(image)
   return image.caption

@@ -1,0 +1,15 @@
+"""The numbers behind the document: what the brief says (read), what follows from it (capacity), and whether a
+document agrees with it (check).
+
+    facts = read_facts(values, answers=(), corrections={})   # typed, frozen facts with the words they came from
+    cap = capacity(facts)                                     # figures with formulas, inputs and assumptions
+    check_figures(markdown, facts)                            # a document's figures against the facts
+"""
+
+from specchain.facts.capacity import Assumption, Capacity, Conflict, Figure, capacity
+from specchain.facts.check import Mismatch, check_figures
+from specchain.facts.model import AnsweredQuestion, Fact, Facts, Unread
+from specchain.facts.read import read_facts
+
+__all__ = ["AnsweredQuestion", "Assumption", "Capacity", "Conflict", "Fact", "Facts", "Figure", "Mismatch", "Unread",
+           "capacity", "check_figures", "read_facts"]

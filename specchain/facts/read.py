@@ -1,0 +1,703 @@
+"""Read the five fields of a brief (plus answers and corrections) into typed facts with the words they came from.
+
+    read_facts(values, answers=(), corrections={}) -> Facts
+
+Each number is found with its unit (numbers.py), then given a meaning by the words in its own part of the
+sentence: "500 ms for 95% of calls" is the 95th-percentile latency of API calls (the 95% is the percentile, not
+availability); "RPO 1 min, RTO 30 min" gives each duration the keyword of its own comma-separated part. A figure
+that no words explain is kept as Unread and asked about. Answers to clarification questions are read with the
+question's topic in mind ("Oracle 19c" answering the database question is the database), later answers win, and
+corrections (by fact key) win over everything.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from specchain.facts import products as P
+from specchain.facts.model import AnsweredQuestion, Fact, Facts, Origin, Unread
+from specchain.facts.numbers import (
+    WORD_NUMBERS,
+    Quantity,
+    find_quantities,
+    parse_quantity,
+)
+from specchain.inputs import Answer
+
+FIELDS = ("app_name", "expected_load", "performance_requirements", "technical_stack", "growth_projections")
+
+LABELS = {
+    "users.concurrent": "People using it at the same moment (peak)",
+    "users.registered": "Registered users",
+    "users.monthly_active": "Monthly active users",
+    "users.daily_active": "Daily active users",
+    "users.mobile_share": "Share of users on mobile apps",
+    "customers": "Customers (organisations)",
+    "load.requests_per_second": "Requests per second at peak",
+    "load.requests_per_second_avg": "Requests per second on average",
+    "load.per_day": "Key actions per day (all kinds added up)",
+    "load.peak_factor": "Peak traffic compared with normal",
+    "data.size": "Data stored today",
+    "data.growth_per_month": "Data added per month",
+    "data.records": "Records stored",
+    "availability": "Availability (uptime)",
+    "rpo": "Data loss allowed after a failure (RPO)",
+    "rto": "Time to be back after a failure (RTO)",
+    "failover": "Failover time",
+    "database.max_connections": "Database connection limit (max_connections)",
+    "platform.provider": "Cloud or hosting",
+    "platform.geography": "Where the users or the data are",
+    "platform.regions": "Regions",
+    "platform.orchestrator": "Container platform",
+    "stack.database": "Database",
+    "stack.cache": "Cache",
+    "stack.queue": "Queue",
+    "stack.search": "Search",
+    "stack.languages": "Languages",
+    "stack.frontend": "Web frontend",
+    "stack.mobile": "Mobile apps",
+    "regulations": "Regulations",
+    "growth.per_year": "Growth per year",
+}
+OPERATIONS = [  # (operation, words); the first that matches the clause part wins
+    ("search", r"search|suche|\bfeed\b"), ("report", r"report|export|bericht|auswertung"),
+    ("checkout", r"checkout|check-out|payment|zahlung|kasse"), ("image", r"image|photo|picture|bild"),
+    ("processing", r"visible|process|ingest|arriv|deliver|sichtbar|verarbeit"),
+    ("api", r"\bapi\b|endpoint|call|request|response|anfrage|aufruf|antwort|backend|server"),
+    ("page", r"page|dashboard|board|screen|load|open|home|view|seite|lädt|laden|öffnet|ui\b|app\b"),
+]
+OPERATION_LABELS = {"search": "Search", "report": "Report generation", "checkout": "Checkout", "image": "Image load",
+                    "processing": "Processing delay", "api": "API response", "page": "Page load",
+                    "other": "Response"}
+PERCENTILE_LABELS = {"p50": "median", "p90": "90th percentile", "p95": "95th percentile", "p99": "99th percentile",
+                     "p999": "99.9th percentile", "target": "target (percentile not stated)",
+                     "max": "never slower than"}
+
+CONCURRENT = (r"concurrent|simultan|at the same time|same moment|at once|gleichzeitig|parallel|zeitgleich|"
+              r"online at|concurrently|in-flight sessions|同时|同時")
+USERS = (r"users?|nutzer\w*|benutzer\w*|anwender\w*|people|persons|members|buyers|sellers|players|students|"
+         r"staff|employees|mitarbeit\w*|clinicians|agents|visitors|besucher\w*|sessions|accounts|kunden|patients")
+CUSTOMERS = (r"customers?|clients?|tenants?|organi[sz]ations?|compan(?:y|ies)|hospitals?|clinics?|health systems?|"
+             r"mandanten|firmen|unternehmen|kunden(?!\w*(?:nutzer|benutzer))")
+PER_DAY = r"\b(?:a|per|each|every|pro|am|je)\s+(?:day|tag)\b|\bdaily\b|/\s?day|täglich|\bday\b"
+PER_MONTH = r"\b(?:a|per|each|every|pro|im|je)\s+(?:month|monat)\b|\bmonthly\b|/\s?month|monatlich"
+PER_SECOND = r"req(?:uest)?s?\s*/\s*s(?:ec)?\b|\brps\b|\bqps\b|\btps\b|per second|pro sekunde|/\s?s\b|a second"
+PER_MINUTE = r"per minute|pro minute|/\s?min\b|a minute|\brpm\b"
+AVAILABILITY = r"uptime|availab|verfügbar|\bsla\b|\bslo\b|up time|erreichbar"
+PERCENTILE_OF = r"^\s*(?:of|der|aller|of all)\s+(?:the\s+|all\s+)?(?:\w+\s+){0,2}?(?:calls|requests|queries|responses|anfragen|aufrufe|zugriffe|transactions|page ?loads|users|searches|operations)"
+RPO = r"\brpo\b|data loss|lost data|lose|verlust|verloren|recovery point"
+RTO = r"\brto\b|recover|back (?:up|online|in service)|restor|wiederherstell|wieder (?:verfügbar|online)|recovery time"
+FAILOVER = r"fail ?over|umschalt"
+TIME_OF_DAY = re.compile(r"^\s*(?:am|pm|a\.m\.|p\.m\.|uhr|o'clock|h\b(?=\s*(?:utc|cet|local)))", re.IGNORECASE)
+HORIZON = re.compile(
+    r"(?P<n>\d+(?:[.,]\d+)?|one|two|three|four|five|six|a|an|zwei|drei|vier|fünf|einem)\s*(?P<u>years?|yrs?|jahren?|jahre|months?|monaten?|monate)"
+    r"|(?:year|jahr)\s*(?P<y>\d|one|two|three|four|five|zwei|drei)"
+    r"|(?P<ord>first|second|third|fourth|fifth|next|zweiten|dritten|nächste\w*)\s+(?:year|jahr)"
+    r"|(?P<half>year and a half|eineinhalb jahre\w*)",
+    re.IGNORECASE,
+)
+ORDINALS = {"first": 1, "next": 1, "second": 2, "zweiten": 2, "third": 3, "dritten": 3, "fourth": 4, "fifth": 5}
+
+
+# A full stop ends a clause, but not after an abbreviation ("3,5 Mio. Nutzer", "8 Tsd. Nutzer", "ca. 500").
+CLAUSE_END = re.compile(r"(?<!\bmio)(?<!\bmrd)(?<!\btsd)(?<!\bca)(?<!\bbzw)(?<!\bapprox)(?<!\bvs)(?<!\bmax)"
+                        r"(?<!\bmin)(?<!\bz\.b)(?<!\be\.g)(?<!\bi\.e)(?<!\bd\.h)(?<!\bu\.a)\.(?=\s|$)|[;\n!?]",
+                        re.IGNORECASE)
+
+
+VERSIONED = P.DATABASES + P.LANGUAGES + P.QUEUES + P.CACHES + P.SEARCHES + P.FRONTENDS  # "PostgreSQL 16"
+
+
+@dataclass
+class Part:
+    """A part of a clause between commas/semicolons: the words that decide what its numbers mean."""
+
+    text: str
+    start: int  # offset in the field
+    clause: str
+
+
+def clauses(text: str) -> list[tuple[int, str]]:
+    """(offset, clause) split at sentence ends and semicolons, never inside a number like 2.5 or 8.000."""
+    return list(_clauses(text))
+
+
+def clear_caches() -> None:
+    """Forget the clause cache (for benchmarks that measure a brief read for the first time)."""
+    _clauses.cache_clear()
+
+
+@functools.lru_cache(maxsize=4096)
+def _clauses(text: str) -> tuple[tuple[int, str], ...]:
+    out, start = [], 0
+    for m in CLAUSE_END.finditer(text):
+        if text[start:m.start()].strip():
+            out.append((start, text[start:m.start()]))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, text[start:]))
+    return tuple(out)
+
+
+def parts(offset: int, clause: str) -> list[Part]:
+    """A clause cut at ", " and " and "/" und " (a comma inside "8,000" has no space after it)."""
+    out, start = [], 0
+    for m in re.finditer(r",\s|\s+(?:and|und|but|aber|while|whereas)\s+", clause, re.IGNORECASE):
+        out.append(Part(clause[start:m.start()], offset + start, clause))
+        start = m.end()
+    out.append(Part(clause[start:], offset + start, clause))
+    return [p for p in out if p.text.strip()]
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _horizon_years(text: str) -> float | None:
+    m = HORIZON.search(text)
+    if not m:
+        if _has(r"next year|nächstes jahr|within a year|in a year|innerhalb eines jahres", text):
+            return 1.0
+        return None
+    if m.group("half"):
+        return 1.5
+    if m.group("ord"):
+        return float(ORDINALS.get(m.group("ord").lower(), 1))
+    raw = (m.group("n") or m.group("y")).lower()
+    n = float(raw.replace(",", ".")) if raw[0].isdigit() else float(WORD_NUMBERS.get(raw, 1))
+    unit = (m.group("u") or "year").lower()
+    return n / 12 if unit.startswith("mon") else n
+
+
+class Reader:
+    """Collects facts from one piece of text (a brief field, an answer, a correction)."""
+
+    def __init__(self, origin: Origin = "brief", note: str = "") -> None:
+        self.facts: dict[str, Fact] = {}
+        self.unread: list[Unread] = []
+        self.origin = origin
+        self.note = note
+        self.per_day_items: list[tuple[str, float, str]] = []
+
+    def add(self, key: str, value: float | str, quote: str, field: str, *, unit: str = "", high: float | None = None,
+            detail: str = "", label: str | None = None, replace: bool = False) -> None:
+        if key in self.facts and not replace:
+            return
+        self.facts[key] = Fact(key=key, label=label or LABELS.get(key, key), value=value, high=high, unit=unit,
+                               detail=detail, quote=quote.strip(" ,;:\n"), origin=self.origin, field=field,
+                               note=self.note)
+
+    # ---- named things -------------------------------------------------------------------------------------------
+    def read_names(self, text: str, field: str) -> None:
+        def first(table: list[tuple[str, str]], key: str) -> None:
+            found = P.mentions(text, table)
+            if found:
+                start, end, name, version = found[0]
+                self.add(key, name, _quote(text, start, end), field, detail=version)
+
+        on_prem = [m for m in re.finditer(P.ON_PREMISES, text, re.IGNORECASE)
+                   if not P.NEGATION.search(text[max(0, m.start() - 40):m.start()])]
+        clouds = P.mentions(text, P.CLOUDS)
+        public_cloud_refused = _has(r"(?:no|not|kein\w*|ohne|without)\s+(?:\w+\s+)?(?:public\s+)?cloud", text)
+        # OpenShift, VMware or a "private cloud" can run on a public cloud ("OpenShift on AWS"); "on-premises",
+        # "own data centre", "self-hosted" or a refused public cloud can't.
+        strong = [m for m in on_prem if not re.fullmatch(r"openshift|vmware|proxmox|private cloud", m.group(0), re.IGNORECASE)]
+        if on_prem and (not clouds or public_cloud_refused or (strong and strong[0].start() < clouds[0][0])):
+            m = on_prem[0]
+            detail = next((name for pattern, name in P.ON_PREMISES_DETAIL if _has(pattern, text)), "")
+            self.add("platform.provider", "On-premises", _quote(text, m.start(), m.end()), field, detail=detail)
+        elif clouds:
+            first(P.CLOUDS, "platform.provider")
+        elif public_cloud_refused:
+            m = re.search(r"(?:no|not|kein\w*|ohne|without)\s+(?:\w+\s+)?(?:public\s+)?cloud", text, re.IGNORECASE)
+            assert m
+            self.add("platform.provider", "On-premises", _quote(text, m.start(), m.end()), field)
+        first(P.DATABASES, "stack.database")
+        first(P.CACHES, "stack.cache")
+        first(P.QUEUES, "stack.queue")
+        first(P.SEARCHES, "stack.search")
+        first(P.FRONTENDS, "stack.frontend")
+        first(P.ORCHESTRATORS, "platform.orchestrator")
+        languages = P.mentions(text, P.LANGUAGES)
+        if languages:
+            self.add("stack.languages", ", ".join(n for _, _, n, _ in languages),
+                     _quote(text, languages[0][0], languages[0][1]), field)
+        if (m := re.search(P.MOBILE, text, re.IGNORECASE)) and field != "growth_projections":
+            self.add("stack.mobile", "yes", _quote(text, m.start(), m.end()), field)
+        regulations = P.mentions(text, P.REGULATIONS)
+        if regulations:
+            self.add("regulations", ", ".join(n for _, _, n, _ in regulations),
+                     _quote(text, regulations[0][0], regulations[0][1]), field)
+        codes = list(dict.fromkeys(m.group(0) for m in re.finditer(P.REGION_CODES, text, re.IGNORECASE)))
+        if codes:
+            self.add("platform.regions", ", ".join(codes), _quote(text, *re.search(P.REGION_CODES, text, re.IGNORECASE).span()),
+                     field)
+        if field != "growth_projections":  # "opening an EU region in year two" is a plan, not today's rule
+            for pattern, geography in P.GEOGRAPHIES:
+                if m := re.search(pattern, text, re.IGNORECASE):
+                    quote = _quote(text, m.start(), m.end())
+                    # "data stays in the US", "GDPR": a rule the design must keep; "US time zones": where users are
+                    rule = _has(r"stay|resid|must|only|within|remain|nur|bleib|verbleib|gdpr|dsgvo|sovereign|souverän",
+                                quote)
+                    self.add("platform.geography", geography, quote, field, detail="required" if rule else "")
+                    break
+
+    # ---- numbers ------------------------------------------------------------------------------------------------
+    def read_numbers(self, text: str, field: str, topic: str = "") -> None:
+        for offset, clause in clauses(text):
+            previous_metric = ""
+            clause_parts = parts(offset, clause)
+            quantities = find_quantities(clause)
+            for index, q in enumerate(quantities):
+                part = next((p for p in clause_parts if p.start - offset <= q.start < p.start - offset + len(p.text)),
+                            clause_parts[0] if clause_parts else Part(clause, offset, clause))
+                before = clause[: q.start]
+                after = clause[q.end:]
+                if self._ignorable(q, before, after):
+                    continue
+                part_start = part.start - offset
+                left = max(part_start, quantities[index - 1].end if index else 0)
+                end_part = next((p for p in clause_parts
+                                 if p.start - offset <= q.end - 1 < p.start - offset + len(p.text)), part)
+                right = min(max(q.end, end_part.start - offset + len(end_part.text)),
+                            quantities[index + 1].start if index + 1 < len(quantities) else len(clause))
+                local = clause[left:right]
+                metric = self._one(q, part, before, after, clause, field, topic, previous_metric, local)
+                if metric:
+                    previous_metric = metric
+                elif metric is None:
+                    self.unread.append(Unread(field=field, quote=_short(clause)))
+            self._per_day(clause, field)
+
+    def _ignorable(self, q: Quantity, before: str, after: str) -> bool:
+        """Years, times of day, versions, horizons and list numbers: figures that are not a load or a target."""
+        if q.kind == "count" and re.fullmatch(r"(?:19|20)\d\d(?:\s*[–—-]\s*(?:19|20)\d\d)?", q.text) \
+                and (q.high is not None or re.search(r"(?:\bin|since|by|until|from|before|after|seit|bis|im|ab|"
+                                                     r"vor|nach|year|jahr|fy|q[1-4])\s*$", before, re.IGNORECASE)) \
+                and not re.match(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{USERS}|{CUSTOMERS}|{CONCURRENT}|requests|orders)",
+                                 after, re.IGNORECASE):
+            return True  # a year: "since 2021", "2024–2026" (never "1,990 users", never "in 2000 shops")
+        if TIME_OF_DAY.match(after):
+            return True
+        if q.kind == "count" and re.search(r"(?:before|by|until|at|bis|um|vor)\s*$", before, re.IGNORECASE) and \
+                TIME_OF_DAY.match(after + " "):
+            return True
+        if q.kind == "count" and re.match(r"\s*(?:years?|yrs?|months?|weeks?|jahren?|jahre|monaten?|monate|wochen?|"
+                                           r"quarters?|cities|städte|countries|länder|regions?|zones?|data ?cent\w*|"
+                                           r"time zones?|languages?|markets?)\b", after, re.IGNORECASE):
+            return True
+        if q.kind == "count" and re.search(r"(?:year|jahr|phase|step|tier|level|version|v|top|stufe)\s*$", before,
+                                           re.IGNORECASE):
+            return True
+        if q.kind == "count" and re.search(r"[A-Za-z]\s*$", before) and P.mentions(before[-25:], VERSIONED):
+            return True  # "PostgreSQL 16", "Java 21", "MySQL 8"
+        if q.kind == "count" and after[:1].isalpha() and q.text[-1:].isdigit():
+            return True  # "19c", "4G": a name, not a quantity
+        return q.kind == "count" and re.match(r"\s*(?:times|x)\b", after, re.IGNORECASE) is not None
+
+    def _one(self, q: Quantity, part: Part, before: str, after: str, clause: str, field: str, topic: str,
+             previous: str, local: str) -> str | None:
+        """Give one quantity its meaning; returns the metric it set, "" when it was context only, None if unread."""
+        words = part.text
+        quote = _short(clause)
+        if q.kind == "percent":
+            return self._percent(q, words, after, clause, field, topic)
+        if q.kind == "duration":
+            return self._duration(q, words, before, clause, field, topic)
+        if q.kind == "size":
+            if _has(PER_MONTH, words):
+                self.add("data.growth_per_month", q.value, quote, field, unit="GB")
+            elif _has(PER_DAY, words):
+                self.add("data.growth_per_month", q.value * 30, quote, field, unit="GB")
+            elif _has(r"memory|ram|speicher\b|heap|cache", words) and not _has(r"data|daten|stor", words):
+                return ""
+            else:
+                self.add("data.size", q.value, quote, field, unit="GB", high=q.high)
+            return "data"
+        if q.kind == "multiplier":
+            if field == "growth_projections" or _has(r"grow|wachs|increase|steig|doubl|by year|in year|within",
+                                                     words) and _horizon_years(clause):
+                return ""  # read by _growth
+            if _has(r"peak|spike|sale|normal|average|usual|spitze|durchschnitt|campaign|launch|black friday|holiday",
+                    clause):
+                self.add("load.peak_factor", q.value, quote, field, unit="x")
+                return "peak"
+            return None
+        return self._count(q, words, before, after, clause, field, topic, previous, local)
+
+    def _percent(self, q: Quantity, words: str, after: str, clause: str, field: str, topic: str) -> str | None:
+        quote = _short(clause)
+        if re.match(PERCENTILE_OF, after, re.IGNORECASE) or re.match(r"\s*(?:percentile|perzentil)", after, re.IGNORECASE):
+            return ""  # a percentile marker, read with the duration it belongs to
+        if _has(r"a year|per year|annual|yearly|year over year|yoy|pro jahr|jährlich|im jahr|p\.a\.", words) and \
+                _has(r"grow|wachs|increase|steig|more|mehr|\+", words + after[:30]):
+            self.add("growth.per_year", 1 + q.value / 100, quote, field, unit="x")
+            return "growth"
+        if (_has(AVAILABILITY, words) or topic == "availability" or 99 <= q.value < 100) and 90 <= q.value < 100:
+            self.add("availability", q.value, quote, field, unit="%")
+            return "availability"
+        if _has(r"mobile|\bapp\b|\bapps\b|ios|android", words):
+            self.add("users.mobile_share", q.value, quote, field, unit="%")
+            return "mobile"
+        if _has(r"read", words) and not _has(r"ready", words):
+            self.add("load.read_share", q.value, quote, field, unit="%", label="Share of reads")
+            return "reads"
+        if _has(r"cache|hit", words):
+            self.add("cache.hit_rate", q.value, quote, field, unit="%", label="Cache hit rate")
+            return "cache"
+        if _has(r"grow|wachs|increase|steig", words):
+            return ""
+        return None
+
+    def _duration(self, q: Quantity, words: str, before: str, clause: str, field: str, topic: str) -> str | None:
+        quote = _short(clause)
+        minutes = q.value / 60
+        said_rpo, said_rto = _has(RPO, words), _has(RTO, words)  # the words said win over the question's topic
+        if said_rpo or (topic == "rpo" and not said_rto):
+            self.add("rpo", minutes, quote, field, unit="min")
+            return "rpo"
+        if said_rto or topic == "rto":
+            self.add("rto", minutes, quote, field, unit="min")
+            return "rto"
+        if _has(FAILOVER, words):
+            self.add("failover", minutes, quote, field, unit="min")
+            return "failover"
+        if _has(r"session|sitzung", words):
+            self.add("users.session_length", minutes, quote, field, unit="min", label="Session length")
+            return "session"
+        if _has(r"retain|retention|keep|aufbewahr|archiv", words) or q.value >= 86400:
+            return ""
+        if q.value > 3600:
+            return None
+        operation = next((op for op, pattern in OPERATIONS if _has(pattern, words)), "")
+        if not operation:
+            operation = next((op for op, pattern in OPERATIONS if _has(pattern, clause)), "other")
+        percentile = _percentile(words) or _percentile(clause) or "target"
+        key = f"latency.{operation}.{percentile}"
+        label = f"{OPERATION_LABELS[operation]}, {PERCENTILE_LABELS[percentile]}"
+        self.add(key, q.value * 1000, quote, field, unit="ms", label=label, high=None)
+        return "latency"
+
+    def _count(self, q: Quantity, words: str, before: str, after: str, clause: str, field: str, topic: str,
+               previous: str, local: str) -> str | None:
+        quote = _short(clause)
+        nearby = after[:60]
+        horizon = _horizon_years(words) if field == "growth_projections" or _has(r"\bin\b|\bby\b|within|bis|nach",
+                                                                                  words) else None
+        if horizon and not _has(r"\bnow\b|today|currently|heute|aktuell|derzeit", words):
+            metric = self._metric(local, nearby, clause) or previous
+            if metric and not _has(r"^\s*(?:more|additional|new|neue|weitere)", nearby) and \
+                    not _has(r"\badd(?:ing)?\b|hinzu|neue", words):
+                self.add(f"target.{metric}.{_years_key(horizon)}", q.value, quote, field, unit=_unit_of(metric),
+                         high=q.high, label=f"{LABELS.get(metric, metric)} in {_years_text(horizon)}")
+                return metric
+            return "" if metric or field == "growth_projections" else None
+        if topic == "availability" and 90 <= q.value < 100:
+            self.add("availability", q.value, quote, field, unit="%")
+            return "availability"
+        if field == "growth_projections":
+            metric = self._metric(local, nearby, clause)
+            if _has(r"\badd(?:ing)?\b|hinzu|neue|\bnew\b", words) or not metric:
+                return ""
+        if _has(r"max_connections|connection limit|max(?:imum)? connections|verbindungen", words):
+            self.add("database.max_connections", q.top, quote, field, unit="connections")
+            return "db"
+        if _has(PER_SECOND, nearby) or _has(PER_SECOND, words) and _has(r"request|req|anfrage|call|quer|transact", words):
+            key = "load.requests_per_second_avg" if _has(r"average|avg|mean|durchschnitt|normal", words) \
+                else "load.requests_per_second"
+            self.add(key, q.top, quote, field, unit="/s", high=None)
+            return "rps"
+        if _has(PER_MINUTE, nearby) and _has(r"request|req|anfrage|call|quer|transact|order", words):
+            key = "load.requests_per_second_avg" if _has(r"average|avg|mean|durchschnitt", words) \
+                else "load.requests_per_second"
+            self.add(key, q.top / 60, quote, field, unit="/s")
+            return "rps"
+        metric = self._metric(local, nearby, clause)
+        if metric is None and previous.startswith("users.") and re.match(r"\s*(?:[–—-]|to|bis|$|,|now|today)", after):
+            metric = previous
+        if metric is None and topic in ("users.concurrent", "load.per_day", "data.size", "customers"):
+            metric = topic
+        if metric is None:
+            return None
+        if metric == "per_day":
+            return "per_day"  # summed per clause by _per_day
+        if metric == "records":
+            self.add("data.records", q.top, quote, field, unit="records")
+            return "records"
+        self.add(metric, q.value, quote, field, unit="users" if metric.startswith("users") else "", high=q.high)
+        return metric
+
+    def _metric(self, local: str, nearby: str, clause: str) -> str | None:
+        """Which count the words around one number name (local: the words between it and its neighbours):
+        concurrent/active/registered users, customers, records, or a per-day volume."""
+        if _has(CONCURRENT, local) or _has(r"\bpeak\b|spitze|at peak", local) and _has(USERS, local) \
+                and not _has(r"active|aktiv", local):
+            return "users.concurrent"
+        if _has(r"monthly active|\bmau\b|monatlich aktiv|active (?:\w+ )?(?:per|a) month|pro monat aktiv|"
+                r"(?:users|nutzer|benutzer|visitors|besucher)\w* (?:per|a|pro|im|each) (?:month|monat)", local):
+            return "users.monthly_active"
+        if _has(r"daily active|\bdau\b|täglich aktiv|active (?:\w+ )?(?:per|a) day|"
+                r"(?:users|nutzer|benutzer|visitors|besucher)\w* (?:per|a|pro|am|each) (?:day|tag)", local):
+            return "users.daily_active"
+        if re.match(rf"\s*(?:[\w-]+\s+){{0,3}}?(?:{CUSTOMERS})\b", nearby, re.IGNORECASE):
+            return "customers"
+        if re.match(rf"\s*(?:[\w-]+\s+){{0,3}}?(?:{USERS})\b", nearby, re.IGNORECASE) or _has(USERS, local):
+            if _has(r"active|aktiv", local):
+                return "users.monthly_active"
+            return "users.registered"
+        if re.match(r"\s*(?:[\w/-]+\s+){0,3}?(?:records|rows|documents|files|photos|images|objects|datensätze|"
+                    r"einträge|dokumente|items|listings|products)\b", nearby, re.IGNORECASE) \
+                and not _has(PER_DAY, clause):
+            return "records"
+        if _has(PER_DAY, clause) or _has(PER_MONTH, clause):
+            return "per_day"
+        return None
+
+    def _per_day(self, clause: str, field: str) -> None:
+        """Everything counted per day (or per month) in one clause, added up: "900,000 views and 40,000 orders a day"."""
+        if field == "growth_projections" or not (_has(PER_DAY, clause) or _has(PER_MONTH, clause)):
+            return
+        per_month = _has(PER_MONTH, clause) and not _has(PER_DAY, clause)
+        total, items = 0.0, []
+        for q in find_quantities(clause):
+            after = clause[q.end:]
+            if q.kind != "count" or self._ignorable(q, clause[:q.start], after):
+                continue
+            head = after[:50]
+            if re.match(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{USERS}|{CUSTOMERS}|{CONCURRENT})", head, re.IGNORECASE) or \
+                    re.match(r"\s*(?:[\w-]+\s+){0,1}?active", head, re.IGNORECASE):
+                continue
+            value = q.top / 30 if per_month else q.top
+            total += value
+            noun = re.match(r"\s*((?:[\w/-]+\s+){0,2}?[\w/-]+)", after)
+            items.append((noun.group(1).lower() if noun else "actions", value))
+        if total:
+            previous = self.facts.get("load.per_day")
+            if previous is None or (previous.number or 0) < total:
+                self.add("load.per_day", total, _short(clause), field, unit="/day", replace=True)
+                for noun, value in items:
+                    self.per_day_items.append((noun, value, _short(clause)))
+
+    # ---- growth -------------------------------------------------------------------------------------------------
+    def read_growth(self, text: str, field: str) -> None:
+        for offset, clause in clauses(text):
+            if not GROWTH_HINT.search(clause):
+                continue
+            for part in parts(offset, clause):
+                words = part.text
+                if not GROWTH_HINT.search(words):
+                    continue
+                horizon = _horizon_years(words) or _horizon_years(clause)
+                multiplier = None
+                if m := re.search(r"(\d+(?:[.,]\d+)?)\s*(?:x\b|×|times|fold|mal\b|-fach|fach)", words, re.IGNORECASE):
+                    multiplier = float(m.group(1).replace(",", "."))
+                elif _has(r"\bdoubl|verdopp", words):
+                    multiplier = 2.0
+                elif _has(r"\btripl|verdreifach", words):
+                    multiplier = 3.0
+                elif _has(r"quadrupl|vervierfach", words):
+                    multiplier = 4.0
+                elif _has(r"ten ?fold|zehnfach", words):
+                    multiplier = 10.0
+                if multiplier is None or multiplier <= 1:
+                    continue
+                if _has(r"peak|spike|sale|normal traffic|usual|spitze|campaign|holiday", words) and not horizon:
+                    continue
+                metric = _growth_metric(words)
+                years = horizon or 1.0
+                self.add(f"growth.{metric}.{_years_key(years)}", multiplier, _short(clause), field, unit="x",
+                         label=f"Growth of {metric} in {_years_text(years)}")
+
+
+GROWTH_HINT = re.compile(r"\d\s*(?:x\b|×|times|fold|mal\b|-?fach)|doubl|tripl|quadrupl|verdopp|verdreif|vervierf|"
+                         r"ten ?fold|zehnfach", re.IGNORECASE)
+
+
+def _growth_metric(words: str) -> str:
+    for metric, pattern in [("users", USERS), ("customers", CUSTOMERS),
+                            ("traffic", r"traffic|requests|load|verkehr|last\b|zugriffe"),
+                            ("transactions", r"orders|transactions|messages|events|bestellungen|nachrichten|volume"),
+                            ("data", r"data|daten|storage")]:
+        if _has(pattern, words):
+            return metric
+    return "traffic"
+
+
+def _years_key(years: float) -> str:
+    """"3y" for whole years, "18m" otherwise (a key has no dot inside a part)."""
+    return f"{years:g}y" if float(years).is_integer() else f"{round(years * 12)}m"
+
+
+def _years_text(years: float) -> str:
+    if years < 1:
+        return f"{years * 12:g} months"
+    return "1 year" if years == 1 else f"{years:g} years"
+
+
+def _unit_of(metric: str) -> str:
+    return "users" if metric.startswith("users") else ""
+
+
+def _percentile(words: str) -> str:
+    if m := re.search(r"\bp\s?(50|90|95|99(?:\.9)?)\b", words, re.IGNORECASE):
+        return "p" + m.group(1).replace(".", "")
+    if m := re.search(r"(50|90|95|99(?:[.,]9)?)\s*(?:th|st|nd|rd|\.)?\s*(?:percentile|perzentil)", words, re.IGNORECASE):
+        return "p" + m.group(1).replace(".", "").replace(",", "")
+    if m := re.search(rf"(50|90|95|99(?:[.,]9)?)\s*(?:%|percent|prozent)\s*{PERCENTILE_OF[1:]}", words, re.IGNORECASE):
+        return "p" + m.group(1).replace(".", "").replace(",", "")
+    if _has(r"median|average|mean|typical|durchschnitt|\bavg\b|in der regel", words):
+        return "p50"
+    if _has(r"\bnever\b|at most|no more than|no longer than|maximum|\bmax\b|höchstens|\bnie\b|nicht länger", words):
+        return "max"
+    return ""
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _quote(text: str, start: int, end: int) -> str:
+    """The clause around a name, as written."""
+    for offset, clause in clauses(text):
+        if offset <= start < offset + len(clause):
+            return _short(clause)
+    return text[start:end]
+
+
+# ---- answers and corrections -------------------------------------------------------------------------------------
+TOPICS: list[tuple[str, str, str]] = [  # (topic, label, words in a question about it)
+    ("database", "Database", r"database|datenbank|\bdb\b"),
+    ("platform", "Cloud or hosting", r"cloud|hosting|host\b|on-prem|data cent|provider|platform|rechenzentrum"),
+    ("queue", "Queue", r"\bqueue|message broker|background jobs"),
+    ("rpo", "Data loss allowed (RPO)", r"\brpo\b|lost data|data loss|minutes of lost"),
+    ("rto", "Recovery time (RTO)", r"\brto\b|how quickly must|back after|recover"),
+    ("availability", "Availability", r"uptime|downtime|availab|verfügbar"),
+    ("users.concurrent", "People at the same moment", r"same moment|same time|concurrent|simultan|gleichzeitig"),
+    ("load.per_day", "Key actions per day", r"per day|a day|typical day|daily|key actions|transactions"),
+    ("data.size", "Data stored", r"how much data|data do you store|storage|\bgb\b|\btb\b"),
+    ("growth", "Growth", r"grow|bigger|wachs|in three years|in one year"),
+    ("latency", "Speed targets", r"response time|how fast|latency|percentile|journeys"),
+    ("regions", "Regions", r"region|geograph|where are your users"),
+]
+PRODUCT_TOPICS = {"database": (P.DATABASES, "stack.database"), "queue": (P.QUEUES, "stack.queue")}
+
+
+def topic_of(question: str) -> tuple[str, str]:
+    """(topic, label) a clarification question is about, ("", "") when none is recognised."""
+    for topic, label, pattern in TOPICS:
+        if _has(pattern, question):
+            return topic, label
+    return "", ""
+
+
+def _read_text(reader: Reader, text: str, field: str, topic: str = "") -> None:
+    reader.read_names(text, field)
+    reader.read_numbers(text, field, topic)
+    reader.read_growth(text, field)
+
+
+def _read_answer(answer: Answer) -> tuple[Reader, AnsweredQuestion]:
+    """An answer is read like the brief, with the question's topic deciding what a bare figure or name is."""
+    topic, label = topic_of(answer.question)
+    reader = Reader("answer", note=f"you answered in version {answer.version}")
+    text = answer.answer.strip()
+    _read_text(reader, text, "answers", topic)
+    if topic in PRODUCT_TOPICS and PRODUCT_TOPICS[topic][1] not in reader.facts and 0 < len(text) <= 40 \
+            and not _has(r"^(?:no|none|nein|keine?|not sure|unknown|\?)", text):
+        reader.add(PRODUCT_TOPICS[topic][1], text, text, "answers")  # a product we don't know by name
+    if topic == "platform" and "platform.provider" not in reader.facts and 0 < len(text) <= 40:
+        reader.add("platform.provider", text, text, "answers")
+    return reader, AnsweredQuestion(question=answer.question, answer=text, version=answer.version, topic=label,
+                                    keys=tuple(reader.facts))
+
+
+def _correction(key: str, text: str, previous: Fact | None) -> Fact | None:
+    """A fact the user typed in an edit box: numbers keep the fact's unit, names are taken as typed."""
+    text = text.strip()
+    if not text:
+        return None
+    label = previous.label if previous else LABELS.get(key, key)
+    unit = previous.unit if previous else _unit_for(key)
+    base = {"key": key, "label": label, "quote": text, "origin": "correction", "field": "corrections", "unit": unit}
+    if previous is not None and previous.number is None or (previous is None and not re.search(r"\d", text)):
+        reader = Reader("correction")
+        reader.read_names(text, "corrections")
+        found = reader.facts.get(key)
+        if found is not None:
+            return found.model_copy(update={"label": label, "quote": text})
+        return Fact(value=text, **base)  # type: ignore[arg-type]
+    q = parse_quantity(text)
+    if q is None:
+        return Fact(value=text, **base)  # type: ignore[arg-type]
+    value, high = q.value, q.high
+    if q.kind == "duration":
+        scale = {"ms": 1000, "min": 1 / 60, "s": 1}.get(unit, 1)
+        value, high = value * scale, (high * scale if high is not None else None)
+    return Fact(value=value, high=high, **base)  # type: ignore[arg-type]
+
+
+def _unit_for(key: str) -> str:
+    if key.startswith("latency."):
+        return "ms"
+    if key in ("rpo", "rto", "failover"):
+        return "min"
+    if key in ("availability", "users.mobile_share"):
+        return "%"
+    if key.startswith(("data.size", "data.growth")):
+        return "GB"
+    return "users" if key.startswith("users.") else ""
+
+
+def read_facts(values: Mapping[str, str], answers: Iterable[Answer] = (),
+               corrections: Mapping[str, str] | None = None) -> Facts:
+    """The facts of a brief. Answers (in order; a later one wins) override the brief; corrections override all."""
+    facts: dict[str, Fact] = {}
+    unread: list[Unread] = []
+    per_day_items: list[tuple[str, float, str]] = []
+    name = (values.get("app_name") or "").strip()
+    if name:
+        facts["app.name"] = Fact(key="app.name", label="Product name", value=name, quote=name, field="app_name")
+    for field in FIELDS[1:]:
+        text = values.get(field) or ""
+        if not text.strip():
+            continue
+        reader = Reader()
+        _read_text(reader, text, field)
+        for key, fact in reader.facts.items():
+            facts.setdefault(key, fact)
+        unread += reader.unread
+        per_day_items += reader.per_day_items
+    answered: list[AnsweredQuestion] = []
+    for answer in sorted((a for a in answers if a.answer.strip()), key=lambda a: a.version):
+        reader, record = _read_answer(answer)
+        facts.update(reader.facts)
+        answered = [a for a in answered if a.question != answer.question
+                    and not (record.topic and a.topic == record.topic)] + [record]
+    for key, text in (corrections or {}).items():
+        fact = _correction(key, text, facts.get(key))
+        if fact is None:
+            facts.pop(key, None)
+        else:
+            facts[key] = fact
+    _targets_from_per_day(facts, per_day_items)
+    return Facts(facts=tuple(sorted(facts.values(), key=lambda f: f.key)),
+                 unread=tuple(dict.fromkeys(unread)), answered=tuple(answered))
+
+
+def _targets_from_per_day(facts: dict[str, Fact], items: list[tuple[str, float, str]]) -> None:
+    """"Orders reach 200,000 a day by year three" (a target) over "40,000 orders a day" (today) is a growth factor."""
+    for key, fact in list(facts.items()):
+        if not key.startswith("target.per_day.") or fact.number is None:
+            continue
+        horizon = key.rsplit(".", 1)[1]
+        for noun, value, _ in items:
+            last = noun.split()[-1]
+            if value and re.search(rf"\b{re.escape(last)}", fact.quote, re.IGNORECASE):
+                facts.setdefault(f"growth.transactions.{horizon}", Fact(
+                    key=f"growth.transactions.{horizon}", label=f"Growth of {last} ({horizon})",
+                    value=round(fact.top / value, 2), unit="x", quote=fact.quote, origin=fact.origin, field=fact.field))
+                break

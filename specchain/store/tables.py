@@ -1,0 +1,102 @@
+"""The store's tables (SQLAlchemy Core). Every change here is also a migration under migrations/versions/.
+
+Text a user or a model wrote lives in JSON text (which escapes NUL, refused by PostgreSQL's text type) or, for the
+run's growing text, in UTF-8 bytes, so every character round-trips exactly on both engines.
+Tokens are stored only as SHA-256 hashes: a copy of the database opens no one's work.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python; naive UTC in the database, so SQLite compares them as plain strings."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+metadata = MetaData()
+
+workspaces = Table(
+    "workspaces", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("step_id", String(100), nullable=False),
+    Column("values_json", Text, nullable=False),
+    Column("answers_json", Text, nullable=False),
+    Column("settings_json", Text, nullable=False),  # EngineSettings: engine, model, lengths; never a key
+    Column("viewing_version", Integer),
+    Column("revision", Integer, nullable=False),  # +1 on every change: a stale tab's save is refused
+    Column("last_outcome_json", Text),  # the last run that wrote nothing (a failure to show), as a RunRecord
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, index=True),  # last use: idle work is purged by it
+)
+
+versions = Table(
+    "versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", Integer, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("engine", Text, nullable=False),
+    Column("model", Text, nullable=False),  # a custom model ID can be any length
+    Column("stop_reason", Text, nullable=False),
+    Column("cost_usd", Float),
+    Column("document_chars", Integer, nullable=False),
+    Column("record_json", Text, nullable=False),  # the whole RunRecord
+    UniqueConstraint("workspace_id", "number", name="uq_versions_workspace_number"),
+)
+
+active_runs = Table(
+    "active_runs", metadata,
+    Column("id", String(32), primary_key=True),  # random, never reused: a stale worker can't touch a newer run
+    # UNIQUE: one run per workspace, enforced by the database whichever process or tab starts it.
+    Column("workspace_id", Integer, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("version", Integer, nullable=False),  # the number it expects to become
+    Column("state", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # the status line ("Claude is busy; trying again in 5 s")
+    Column("request_json", Text, nullable=False),  # RunRequest: inputs, prompt, settings (no key), origins
+    Column("visible_text", LargeBinary, nullable=False),  # UTF-8; the private planning text is never here
+    Column("owner", Text, nullable=False),  # hostname:pid:random of the process running it
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("first_text_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime, nullable=False, index=True),
+    Column("stop_requested", Boolean, nullable=False),
+)
+
+share_links = Table(
+    "share_links", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("workspace_id", Integer, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), nullable=False),
+    Column("generation", Integer, nullable=False),  # a new link after a revoke is a new token
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
