@@ -76,17 +76,14 @@ class RunService:
             prompt, inputs, settings = continues.prompt, continues.inputs, continues.settings
         else:
             prompt = step.render(inputs).text
-        started = self.store.start_run(token, RunRequest(
-            step_id=step.id, inputs=inputs, prompt=prompt, settings=settings, answers_version=answers_version,
-            continues_version=continues.version if continues else None), self.owner)
         request = GenerationRequest(step_id=step.id, inputs=inputs, prompt=prompt, settings=settings,
                                     continue_from=continues.document if continues else "")
         options = {"api_key": api_key, "key_source": key_source} if settings.engine == "claude" else {}
-        try:
-            provider = self._registry.create(settings.engine, **options)
-        except Exception:
-            self.store.finish_run(started.run_id, _empty_record(step, request, started.version, "error"))
-            raise
+        # The engine first (the SDK's first import takes a second): the run's heartbeat starts with registering it.
+        provider = self._registry.create(settings.engine, **options)
+        started = self.store.start_run(token, RunRequest(
+            step_id=step.id, inputs=inputs, prompt=prompt, settings=settings, answers_version=answers_version,
+            continues_version=continues.version if continues else None), self.owner)
         job = RunJob(step, request, provider, started.version, answers_version=answers_version,
                      continues=continues, run_id=started.run_id)
         with self._lock:
@@ -280,12 +277,6 @@ class StoredRun:
             sections=sections, current=current, position=section_progress(titles, steps),
             notice=None, record=self._record,
         )
-
-
-def _empty_record(step: ChainStep, request: GenerationRequest, version: int, stop_reason: str) -> RunRecord:
-    return RunRecord(version=version, step_id=step.id, inputs=request.inputs, prompt=request.prompt,
-                     settings=request.settings, document="", started_at=datetime.now(UTC), total_s=0.0,
-                     stop_reason=stop_reason, error="This engine could not be started.")
 
 
 def _gone_record(snapshot: RunSnapshot) -> RunRecord:
