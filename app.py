@@ -63,7 +63,9 @@ pages = [
     st.Page(PAGES[step], title=f"{number} · {title}", icon=icon(step), default=number == 1)
     for number, (step, title) in enumerate(STEPS.items(), start=1)
 ]
-navigation = st.navigation({"Spec Chain Studio": pages})
+# A plain list, not a titled section: Streamlit draws a section as a <div> inside the list, which screen readers
+# can't read as a list (axe: "list", "listitem").
+navigation = st.navigation(pages)
 with st.sidebar:
     steps = list(STEPS)
     furthest = max((index for index, step in enumerate(steps) if done[step]), default=-1)
@@ -77,11 +79,11 @@ with st.sidebar:
         pass  # the page says it, with a way to start fresh
     elif work is not None:
         with st.container(border=True):
-            st.markdown(":material/cloud_done: **Your work is saved.** Come back any time with this link, from "
-                        "any browser:")
+            st.markdown(":material/cloud_done: **Your work is saved** as you go.  \n"
+                        "**Copy link to come back to this work** (the copy button is at the right of the link), "
+                        "from any browser, any day:")
             st.code(work_link(work.token), language=None, wrap_lines=True)
-            st.caption("Copy link to come back to this work: the copy button is at the right of the link. "
-                       "Anyone with the link can open and change this work.")
+            st.caption("Anyone with the link can open and change this work; keep it like a password.")
             left, right = st.columns(2)
             if left.button("Start a new document", icon=":material/note_add:", use_container_width=True,
                            help="This work stays saved under its link; the form starts empty."):
@@ -100,7 +102,14 @@ with st.sidebar:
     else:
         st.caption("Your work is saved as soon as you type: a link to come back to it appears here.")
 # Less empty space above the title: on a 1280×720 projector the first fields should be visible without scrolling.
-st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }</style>")
+# WCAG 2.1 AA contrast (README, "Accessibility"): captions in the text colour at 80% (Streamlit's grey is below 4.5:1
+# in both themes); dark text on the dark theme's light-blue primary buttons (white on it is 2.5:1). Code blocks in
+# the document wrap instead of scrolling sideways (over Streamlit's inline style): no keyboard-unreachable scroller.
+st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }"
+        "[data-testid=stCaptionContainer] { color: inherit; opacity: .8; }"
+        "button[kind^=primary]:enabled, button[kind^=primary]:enabled * { color: light-dark(#fff, #0e1117) !important; }"
+        "[data-testid=stMarkdownContainer] pre, [data-testid=stMarkdownContainer] pre code "
+        "{ white-space: pre-wrap !important; overflow-wrap: anywhere; }</style>")
 if st.session_state.get("link_problem"):
     st.title("This link doesn't open any saved work")
     st.write("It may have been mistyped, cut short, or the work was deleted. Nothing else can be opened with it.")

@@ -23,7 +23,7 @@ from pages.shared import (
     workspace,
 )
 from specchain.catalog import load_catalog
-from specchain.document import split_sections, stream_pieces
+from specchain.document import for_screen, split_sections, stream_pieces
 from specchain.records import RunRecord
 from specchain.runs import Progress, RunJob
 from specchain.workspace import StoredRun
@@ -102,6 +102,9 @@ def engine_settings() -> None:
 
 def progress_line(p: Progress) -> str:
     elapsed = f"{p.elapsed_s:,.0f} s"
+    if p.record is not None:  # the end, said in the same live region as the progress (see follow)
+        nothing = "" if p.record.wrote_document else ", no document written"
+        return f"Run ended: {p.record.stop_label}{nothing} · {elapsed}"
     if p.stopping:
         return f"Stopping… keeping what was written · {elapsed}"
     if p.state == "connecting":
@@ -116,7 +119,7 @@ def progress_line(p: Progress) -> str:
 
 def status_text(p: Progress) -> str:
     notice = f"  \n{p.notice}" if p.notice else ""
-    return f":material/progress_activity: **{progress_line(p)}**{notice}"
+    return f"**{progress_line(p)}**{notice}"
 
 
 def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGenerator) -> None:
@@ -137,7 +140,8 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGener
         every = STATUS_EVERY_S if p.state == "writing" else 1.0  # waiting with nothing to show: tick each second
         new_line = status_text(p)
         if strip_time(new_line) != strip_time(line) or p.elapsed_s - drawn_at >= every:
-            status.markdown(new_line)
+            # st.info is drawn with role="status": a screen reader announces each new line, and the end.
+            status.info(new_line, icon=":material/task_alt:" if p.record else ":material/progress_activity:")
             line, drawn_at = new_line, p.elapsed_s
         if latest == seen:  # woken only to look for a click: the text has not changed, nothing to re-cut
             continue
@@ -151,7 +155,7 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGener
                 boxes.append(document.container())
                 shown.append(0)
             for piece in pieces[shown[index]:]:
-                boxes[index].markdown(piece)
+                boxes[index].markdown(for_screen(piece))
             shown[index] = len(pieces)
         if p.record is not None:
             job.wait(2)  # the version is filed a moment after the record exists
@@ -225,6 +229,10 @@ engine_settings()
 
 job = runs.service.follow(runs.token, state.active_run) if runs and running else None
 if job is not None:
+    if st.session_state.pop("generate_pressed", False):  # pressed in a tab that had not seen this run yet
+        st.warning(f"Version {job.version} is already being written for this work, perhaps in another tab: it is "
+                   "shown below. Wait for it to finish, or press Stop to end it and generate again.",
+                   icon=":material/hourglass_top:")
     st.caption(f"Writing version {job.version} with {job.request.settings.label}. You can switch pages: "
                "the writing carries on, and only Stop ends it.")
     with st.container(border=True):
@@ -247,11 +255,14 @@ else:
         shown = run_summary()
         label = f"Generate version {(state.versions[-1].version if state and state.versions else 0) + 1}"
         # Once a document exists, opening it is the next step; generating again is the second choice.
-        if st.button(label, type="secondary" if shown else "primary", icon=":material/play_arrow:"):
+        # The callback notes the click even when, by the time this page runs again, another tab has started a run.
+        if st.button(label, type="secondary" if shown else "primary", icon=":material/play_arrow:",
+                     on_click=st.session_state.update, kwargs={"generate_pressed": True}):
+            st.session_state.pop("generate_pressed", None)
             start_run()
         if shown:
             # The document stays where the user watched it being written; the Document page has the rest.
             for section in split_sections(shown.document):
                 with st.container():  # the same containers and pieces as while it streamed (see follow)
                     for piece in stream_pieces(section.markdown, finished=True):
-                        st.markdown(piece)
+                        st.markdown(for_screen(piece))

@@ -115,6 +115,7 @@ def test_a_stale_tab_pressing_generate_follows_the_run_already_going(at: AppTest
     job = Workspace(service=run_service(), token=token).start(
         load_step(), ChainInputs(values=run_service().store.load_workspace(token).values), SONNET, api_key="k")
     button(other, "Generate version 1").click().run()  # B's click finds the run and follows it instead
+    assert any("already being written for this work" in w.value for w in other.warning)
     assert job.wait(30)
     other.run()
     assert len(fake_api.requests) == 1 and [s.version for s in work(other).summaries] == [1]

@@ -65,7 +65,7 @@ class ClaudeProvider:
             timeout=timeout,
             http_client=anthropic.DefaultHttpxClient(timeout=timeout, event_hooks={"request": [self._sockets.watch]}),
         )
-        self._active: Any = None  # the open MessageStream, so stop() can close it from another thread
+        self._active: Any = None  # the open event stream, so stop() can close it from another thread
 
     def stop(self) -> None:
         """Close the connection now, so the server stops writing (and billing) a response nobody reads.
@@ -90,7 +90,7 @@ class ClaudeProvider:
                 return
             except GenerationError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the user
+            except Exception as exc:  # every failure becomes a sentence for the user
                 if cancel.is_set():
                     yield Finished("stopped")
                     return
@@ -120,10 +120,14 @@ class ClaudeProvider:
         if settings.temperature is not None:
             # SDK 2.x dropped the parameter (current Claude models refuse it); local servers may still take it.
             options["extra_body"] = {"temperature": settings.temperature}
-        with self._client.messages.stream(
+        # The raw event stream, not the messages.stream() helper: the helper rebuilds a snapshot of the whole message
+        # on every delta, which this code never reads; at one event per token that doubled the stream's CPU
+        # (bench/stream_cpu.py). The raw stream still raises an error event as an APIStatusError.
+        with self._client.messages.create(
             model=settings.model,
             max_tokens=settings.max_tokens,
             messages=messages,  # type: ignore[arg-type]
+            stream=True,
             **options,
         ) as stream:
             self._active = stream

@@ -1,0 +1,357 @@
+"""A room of people at once, driven through Streamlit's agent API (no browsers): the app against a bare Streamlit app.
+
+Run: python bench/agent_sessions.py [--users 1 10 50] [--claude-users 10] [--chromium] [--soak 300]
+                                   [--gc on off freeze] [--app-dir FOLDER[@POLICY] ...]
+
+Starts the app and a bare Streamlit app of the same shape (bench/bare_app: four pages through st.navigation, the
+same labels and flow) side by side in this run, each as `streamlit run` with the agent API on, and prints:
+- a fresh server's first page (time to the first snapshot of a new session, which runs the first page and imports
+  what it needs), a warm first page, and the process's memory with that one idle session;
+- N users at once, each doing the offline flow (use an example, Next, Next, Generate, until "Version 1 is ready"):
+  per-user flow time p50/p95, the app process's CPU per session (from /proc/<pid>/stat) and its peak RSS;
+- with --claude-users, the same users generating with Claude through the Messages API stand-in
+  (tests/fake_anthropic.py, a 20 KB document at 100 tokens/s): CPU per streamed document;
+- with --chromium, in headless Chromium on a fresh server of each: the first page (navigation to the first run
+  finished) and Brief → Prompt after an example (click to the page painted; median of 5) with the browser's main
+  thread busy time (--cpu-slowdown 4 throttles Chromium's CPU, for a slower laptop);
+- with --soak, a loop of fresh sessions doing the whole offline flow for that many seconds (sessions expire after
+  10 s idle), printing the RSS over time: memory must stay bounded.
+Each figure of the app is printed next to the bare app's and as a ratio, since this machine's absolute times move
+from run to run. --gc runs the app once per garbage-collection policy (see .streamlit/config.toml); --app-dir runs
+other copies of the app (older versions, say) in the same run, against the same bare figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.browser import ROOT, _wait_for_health, free_port
+from tests.fake_anthropic import FakeAnthropic
+
+BARE = ROOT / "bench" / "bare_app"
+EXAMPLE = "B2B project-management SaaS"
+DOCUMENT_BYTES = 20_000
+TOKENS_PER_SECOND = 100
+ENGINES = {"offline": "Offline draft (free, instant)", "claude": "Claude (AI, needs an API key)"}  # the radio's labels
+# Garbage-collection policies to compare: Streamlit's full collection after every script run on or off, and, with it
+# off, the objects of start-up (Streamlit's server and the app's modules) frozen with gc.freeze() before serving.
+GC_POLICIES = {
+    "on": ["--runner.postScriptGC", "true"],
+    "off": ["--runner.postScriptGC", "false"],
+    "freeze": ["--runner.postScriptGC", "false"],
+    "config": [],  # whatever the app's .streamlit/config.toml decides
+}
+# `streamlit run`, after importing the app's modules and freezing every object that exists by then.
+FROZEN_START = ("import gc, sys; sys.path.insert(0, '.'); import pages.shared, specchain.runs; gc.collect(); "
+                "gc.freeze(); from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; main()")
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    pid: int
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def memory_mb(self, field: str = "VmRSS") -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+        raise LookupError(field)
+
+
+@contextmanager
+def serve(name: str, folder: Path, flags: list[str] | None = None, env: dict[str, str] | None = None,
+          frozen: bool = False) -> Iterator[Server]:
+    """`streamlit run app.py` in folder with the agent API on, on a free loopback port."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix=f"agent-{name}-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [sys.executable, *(["-c", FROZEN_START] if frozen else ["-m", "streamlit"]), "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--server.enableAgentApi", "true",
+               "--server.agentWaitTimeout", "600", "--server.agentMaxSessions", "2000",
+               "--server.agentSessionTTL", "10", *(flags or [])]
+    app_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | (env or {})
+    process = subprocess.Popen(command, cwd=folder, env=app_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url, process, Path(log.name))
+        yield Server(name, url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        os.unlink(log.name)
+
+
+class Agent:
+    """One simulated user: a session of the agent API."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url + "/_stcore/agent/interact"
+        self.session: str | None = None
+        self.snapshot: dict[str, Any] = {}
+
+    def call(self, **body: Any) -> dict[str, Any]:
+        if self.session:
+            body["session_id"] = self.session
+        request = urllib.request.Request(self.url, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=900) as answer:
+                self.snapshot = json.load(answer)
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"{error.code}: {error.read()[:500]!r}") from None
+        self.session = self.snapshot["session_id"]
+        return self.snapshot
+
+    def key(self, label: str) -> str:
+        for action in self.snapshot.get("actions", []):
+            if action.get("label") == label:
+                return str(action["key"])
+        raise LookupError(f"no {label!r} on page {self.snapshot.get('page')}")
+
+    def shows(self, text: str) -> bool:
+        return text in json.dumps(self.snapshot, ensure_ascii=False)
+
+    def press(self, label: str, **widget_state: Any) -> None:
+        self.call(trigger={"key": self.key(label)}, **({"widget_state": widget_state} if widget_state else {}))
+
+
+def flow(url: str, engine: str = "offline") -> float:
+    """Open the app, start from an example, Next, Next, Generate; until "Version 1 is ready". Seconds taken."""
+    started = time.monotonic()
+    user = Agent(url)
+    user.call()
+    user.call(widget_state={user.key("Example brief"): EXAMPLE})
+    user.press("Use this example")
+    user.press("Next: check the prompt")
+    user.press("Next: generate the document")
+    if user.snapshot["page"]["url_path"] != "generate":
+        raise RuntimeError(f"not on Generate: {user.snapshot['page']}")
+    user.press("Generate version 1", engine=ENGINES[engine])
+    for _ in range(20):  # after the run the page redraws itself at the browser's request: ask, as a browser does
+        if user.shows("Version 1 is ready"):
+            return time.monotonic() - started
+        user.call()
+    raise RuntimeError("the run did not finish: " + json.dumps(user.snapshot)[:2000])
+
+
+def crowd(server: Server, users: int, engine: str = "offline") -> dict[str, float]:
+    """users flows at once; per-user times, CPU per session, peak RSS."""
+    times: list[float] = []
+    errors: list[BaseException] = []
+    gate = threading.Barrier(users)
+
+    def one() -> None:
+        gate.wait()
+        try:
+            times.append(flow(server.url, engine))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(users)]
+    cpu = server.cpu_s()
+    wall = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - wall
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {users} users failed on {server.name}: {errors[0]}")
+    times.sort()
+    return {"p50": statistics.median(times), "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+            "cpu": (server.cpu_s() - cpu) / users, "wall": wall, "peak": server.memory_mb("VmHWM"),
+            "rss": server.memory_mb()}
+
+
+def first_page(server: Server) -> dict[str, float]:
+    """A fresh server's first page, a warm one, and the process's memory with one idle session."""
+    started = time.monotonic()
+    Agent(server.url).call()
+    cold = time.monotonic() - started
+    started = time.monotonic()
+    Agent(server.url).call()
+    warm = time.monotonic() - started
+    return {"cold": cold, "warm": warm, "rss": server.memory_mb()}
+
+
+def soak(server: Server, seconds: float, concurrency: int) -> list[tuple[float, int, float]]:
+    """Fresh sessions doing the offline flow in a loop for `seconds`; (time, flows done, RSS MB) every 15 s."""
+    done = [0]
+    stop = time.monotonic() + seconds
+    errors: list[BaseException] = []
+
+    def loop() -> None:
+        while time.monotonic() < stop and not errors:
+            try:
+                flow(server.url)
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            done[0] += 1
+
+    threads = [threading.Thread(target=loop) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    samples, started = [], time.monotonic()
+    while time.monotonic() < stop:
+        samples.append((time.monotonic() - started, done[0], server.memory_mb()))
+        time.sleep(min(15.0, max(0.0, stop - time.monotonic())))  # the sampling interval
+    for thread in threads:
+        thread.join()
+    samples.append((time.monotonic() - started, done[0], server.memory_mb()))
+    if errors:
+        raise RuntimeError(f"soak failed: {errors[0]}")
+    return samples
+
+
+# Click a sidebar link and time until the new page's title and its last element are drawn and painted (two animation
+# frames after they appear), in the page's own clock: no polling from Python in the measured time.
+SWITCH = """async ([link, title, last]) => {
+  const drawn = () => [...document.querySelectorAll('h1')].some(h => h.textContent.includes(title))
+    && document.querySelector(last) !== null
+    && document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]') !== null;
+  const started = performance.now();
+  [...document.querySelectorAll('[data-testid=stSidebarNavLink]')].find(a => a.textContent.includes(link)).click();
+  await new Promise(resolve => { const look = () => drawn() ? resolve() : setTimeout(look, 5); setTimeout(look, 30); });
+  await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  return (performance.now() - started) / 1000;
+}"""
+
+
+SLOWDOWN = 1.0  # --cpu-slowdown
+
+
+def browser_times(fresh_server: Any, repeat: int = 5) -> dict[str, float]:
+    """In headless Chromium, on a server of its own: the first page of the fresh server (navigation start to the
+    first run finished), then Brief → Prompt after an example was used, the median of `repeat` switches."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import VIEWPORT, launch_chromium, open_app
+
+    with fresh_server as server, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport=VIEWPORT)
+        started = time.monotonic()
+        open_app(page, server.url)
+        first = time.monotonic() - started
+        page.get_by_role("combobox", name="Example brief").click()
+        page.get_by_role("option", name=EXAMPLE).click()
+        page.get_by_role("button", name="Use this example").click()
+        expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": SLOWDOWN})  # a workshop laptop is slower than this
+        switches, busy = [], []
+        for _ in range(repeat):
+            before = busy_s(cdp)
+            switches.append(page.evaluate(SWITCH, ["Prompt", "Check the prompt", "[data-testid=stCode]"]))
+            page.wait_for_timeout(1000)  # the main thread's work that follows the paint, if any, is counted too
+            busy.append(busy_s(cdp) - before)
+            page.evaluate(SWITCH, ["Brief", "Describe your product", "textarea"])
+        browser.close()
+    return {"first": first, "prompt": statistics.median(switches), "prompt_busy": statistics.median(busy)}
+
+
+def busy_s(cdp: Any) -> float:
+    """The page's main thread busy time so far (Chrome's TaskDuration)."""
+    return next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "TaskDuration")
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "–"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="*", default=[1, 10, 50])
+    parser.add_argument("--claude-users", type=int, nargs="*", default=[])
+    parser.add_argument("--soak", type=float, default=0, help="seconds of the soak loop (0: none)")
+    parser.add_argument("--soak-users", type=int, default=10)
+    parser.add_argument("--gc", nargs="+", default=["config"], choices=list(GC_POLICIES))
+    parser.add_argument("--chromium", action="store_true", help="also time the first page and Brief → Prompt in Chromium")
+    parser.add_argument("--cpu-slowdown", type=float, default=1.0,
+                        help="Chromium's CPU throttling for Brief → Prompt (4: a laptop four times slower)")
+    parser.add_argument("--app-dir", nargs="+", default=[str(ROOT)],
+                        help="the app's folder (default: this checkout); several compare versions in one run; "
+                        "FOLDER@POLICY runs that folder with that --gc policy only")
+    args = parser.parse_args()
+    global SLOWDOWN
+    SLOWDOWN = args.cpu_slowdown
+
+    fake = FakeAnthropic(chunk_chars=16, delay_s=16 / 4 / TOKENS_PER_SECOND, document_bytes=DOCUMENT_BYTES).start()
+    claude_env = {"ANTHROPIC_BASE_URL": fake.url, "ANTHROPIC_API_KEY": "bench-key"}
+    try:
+        with serve("bare", BARE) as bare:
+            bare_browser = browser_times(serve("bare", BARE)) if args.chromium else {}
+            bare_first = first_page(bare) | bare_browser
+            bare_crowds = {users: crowd(bare, users) for users in args.users}
+            runs = [(Path(d.split("@")[0]), p) for d in args.app_dir
+                    for p in ([d.split("@")[1]] if "@" in d else args.gc)]
+            for folder, policy in runs:
+                def start(folder: Path = folder, policy: str = policy) -> Any:
+                    return serve("app", folder, GC_POLICIES[policy], claude_env, frozen=policy == "freeze")
+
+                with start() as app:
+                    print(f"\n== {folder} · garbage collection: {policy} ==", flush=True)
+                    report(app, bare_first, bare_crowds, args, browser_times(start()) if args.chromium else {})
+    finally:
+        fake.stop()
+
+
+def report(app: Server, bare_first: dict[str, float], bare_crowds: dict[int, dict[str, float]],
+           args: argparse.Namespace, app_browser: dict[str, float]) -> None:
+    app_first = first_page(app) | app_browser
+    print(f"{'':34}{'app':>10}{'bare':>10}{'ratio':>9}")
+    rows = [("first page, fresh server", "cold", "s"), ("first page, warm", "warm", "s"),
+            ("memory with one idle session", "rss", "MB")]
+    if args.chromium:
+        rows += [("Chromium: first page, fresh server", "first", "s"), ("Chromium: Brief → Prompt", "prompt", "s"),
+                 ("  browser main thread busy", "prompt_busy", "s")]
+    for label, key, unit in rows:
+        print(f"{label:34}{app_first[key]:>9.2f}{unit[0]}{bare_first[key]:>9.2f}{unit[0]}"
+              f"{ratio(app_first[key], bare_first[key]):>9}")
+    print("\noffline flow (example, Next, Next, Generate) · app / bare / ratio")
+    print(f"{'users':>6}{'p50 s':>22}{'p95 s':>22}{'CPU s per session':>26}{'peak RSS MB':>24}")
+    for users in args.users:
+        a, b = crowd(app, users), bare_crowds[users]
+        cells = "".join(f"{a[k]:>8.2f}{b[k]:>7.2f}{ratio(a[k], b[k]):>7}" for k in ("p50", "p95", "cpu"))
+        print(f"{users:>6}{cells}{a['peak']:>9.0f}{b['peak']:>7.0f}{ratio(a['peak'], b['peak']):>8}", flush=True)
+    for users in args.claude_users:
+        c = crowd(app, users, engine="claude")
+        print(f"\nClaude flow, {users} users at once, {DOCUMENT_BYTES // 1000} KB at {TOKENS_PER_SECOND} tokens/s from "
+              f"the stand-in: p50 {c['p50']:.1f} s, p95 {c['p95']:.1f} s, app CPU {c['cpu']:.2f} s per session, "
+              f"{100 * c['cpu'] * users / c['wall']:.0f}% of one core, peak RSS {c['peak']:.0f} MB", flush=True)
+    if args.soak:
+        print(f"\nsoak: {args.soak_users} users looping the offline flow in fresh sessions for {args.soak:.0f} s "
+              "(idle sessions expire after 10 s)")
+        print(f"{'t s':>6}{'flows':>8}{'RSS MB':>9}")
+        for t, flows, rss in soak(app, args.soak, args.soak_users):
+            print(f"{t:>6.0f}{flows:>8}{rss:>9.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

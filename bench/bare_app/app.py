@@ -1,0 +1,15 @@
+"""A bare Streamlit app of Spec Chain Studio's shape, the baseline of bench/agent_sessions.py.
+
+Four pages through st.navigation, the same labels and the same flow (example → Next → Next → Generate), a 20 KB
+code block and a 23 KB document in 1 KB pieces, and none of the app's own modules: what Streamlit alone costs.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Bare", layout="wide")
+pages = [st.Page(f"pages/{name}.py", title=f"{n} · {name.title()}", default=n == 1)
+         for n, name in enumerate(["brief", "prompt", "generate", "document"], start=1)]
+navigation = st.navigation({"Bare": pages})
+with st.sidebar:
+    st.caption("**Next:** the next step.")
+navigation.run()
