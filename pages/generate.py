@@ -5,6 +5,7 @@ document (about 1 KB of whole Markdown blocks) is sent to the browser once, as i
 """
 
 import re
+import time
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -30,6 +31,7 @@ from specchain.workspace import StoredRun
 
 begin_page()
 WAKE_S = 0.1  # how often the following loop looks up even without news: a click on Stop waits at most this
+RECUT_EVERY_S = 0.1  # Claude sends ~25 small deltas a second; cutting the current section into pieces is O(section)
 STATUS_EVERY_S = 5.0  # while text arrives the document shows progress; the elapsed time moves in 5-second steps
 
 runs = workspace()
@@ -132,7 +134,7 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGener
     line, drawn_at = "", 0.0
     shown: list[int] = []  # pieces drawn, per section; each section is its own container
     boxes: list[DeltaGenerator] = []
-    seen = -1
+    seen, cut_at = -1, 0.0
     while True:
         latest = job.wait_for_change(seen, timeout=WAKE_S)
         allow_stop_and_page_switches()
@@ -145,7 +147,10 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGener
             line, drawn_at = new_line, p.elapsed_s
         if latest == seen:  # woken only to look for a click: the text has not changed, nothing to re-cut
             continue
-        seen = latest
+        if p.record is None and (wait := cut_at + RECUT_EVERY_S - time.monotonic()) > 0:
+            time.sleep(wait)  # let a few deltas gather: the section being written is re-cut at most 10 times a second
+            continue
+        seen, cut_at = latest, time.monotonic()
         sections = [*p.sections, p.current]
         for index in range(max(0, len(shown) - 1), len(sections)):
             pieces = stream_pieces(sections[index].markdown, finished=index < len(p.sections))

@@ -60,11 +60,15 @@ class RunService:
         self._saved: dict[str, tuple[int, float]] = {}  # run id → (change number saved, when)
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        if background:  # the first page need not wait for the start-up chores
+            threading.Thread(target=self._tend, name="run-checkpoints", daemon=True).start()
+        else:
+            self._start_up()
+
+    def _start_up(self) -> None:
         # Runs of a process that died (this host's, or any with a stale heartbeat) become interrupted versions.
         self._recover()
         self._purge()
-        if background:
-            threading.Thread(target=self._tend, name="run-checkpoints", daemon=True).start()
 
     # ── starting and stopping ────────────────────────────────────────────────────────────────────────────────
     def start(
@@ -134,6 +138,7 @@ class RunService:
 
     # ── saving in the background ─────────────────────────────────────────────────────────────────────────────
     def _tend(self) -> None:
+        self._start_up()
         recovered_at = purged_at = time.monotonic()
         while not self._closed.wait(CHECKPOINT_EVERY_S):
             self.checkpoint_all()
