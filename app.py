@@ -105,9 +105,12 @@ with st.sidebar:
 # WCAG 2.1 AA contrast (README, "Accessibility"): captions in the text colour at 80% (Streamlit's grey is below 4.5:1
 # in both themes); dark text on the dark theme's light-blue primary buttons (white on it is 2.5:1). Code blocks in
 # the document wrap instead of scrolling sideways (over Streamlit's inline style): no keyboard-unreachable scroller.
+# The sidebar's steps and the main area (a Tab stop of Streamlit's) show a ring when the keyboard is on them.
 st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }"
         "[data-testid=stCaptionContainer] { color: inherit; opacity: .8; }"
         "button[kind^=primary]:enabled, button[kind^=primary]:enabled * { color: light-dark(#fff, #0e1117) !important; }"
+        "[data-testid=stSidebarNavLink]:focus-visible, [data-testid=stMain]:focus-visible "
+        "{ outline: 2px solid currentColor; outline-offset: -2px; }"
         "[data-testid=stMarkdownContainer] pre, [data-testid=stMarkdownContainer] pre code "
         "{ white-space: pre-wrap !important; overflow-wrap: anywhere; }</style>")
 if st.session_state.get("link_problem"):

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from pages.facts_panel import facts_panel
 from pages.shared import (
     PAGES,
     begin_page,
     brief,
     brief_problems,
     carried_answers,
+    current_inputs,
     field_key,
     step,
     sync_work,
@@ -56,8 +58,8 @@ with st.container(border=True):
     st.markdown("**Your product**")
     for field in chain.fields:
         label = field.label + (" (required)" if field.required else "")
-        common = dict(key=field_key(field.key), help=field.help, placeholder=field.placeholder,
-                      persist_state="session")
+        common = {"key": field_key(field.key), "help": field.help, "placeholder": field.placeholder,
+                  "persist_state": "session"}
         if field.lines <= 1:
             st.text_input(label, **common)
         else:
@@ -69,6 +71,8 @@ with st.container(border=True):
             st.error(problem, icon=":material/error:")
         elif length > field.max_chars * 0.8:
             st.caption(f"{length:,} of {field.max_chars:,} characters")
+
+facts_panel(chain, current_inputs())
 
 answers = carried_answers()
 if answers:

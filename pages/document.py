@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages.charts_view import capacity_charts
 from pages.shared import (
     PAGES,
     begin_page,
@@ -17,7 +18,7 @@ from pages.shared import (
     workspace,
 )
 from pages.versions import compare_versions, edit_sections, history, share_link
-from pages.views import downloads, template_check
+from pages.views import downloads, figure_mismatches, figures_check, template_check
 from specchain.document import check_document, clarification_items, split_sections
 from specchain.inputs import Answer
 
@@ -76,9 +77,11 @@ if record.can_continue:
 
 check = check_document(record.document, chain)
 questions = clarification_items(record.document, chain.clarification_section)
-doc_tab, check_tab, questions_tab, edit_tab, history_tab, download_tab, details_tab = st.tabs([
+mismatches = figure_mismatches(record)
+doc_tab, check_tab, figures_tab, questions_tab, edit_tab, history_tab, download_tab, details_tab = st.tabs([
     ":material/description: Document",
     f":material/checklist: Template check ({len(check.found)}/{len(chain.sections)})",
+    f":material/fact_check: Figures check ({len(mismatches)})",
     f":material/help: Questions ({len(questions)})",
     ":material/edit: Edit",
     f":material/history: History and compare ({len(numbers)})",
@@ -91,6 +94,10 @@ with doc_tab:
 
 with check_tab:
     template_check(record, chain)
+
+with figures_tab:
+    figures_check(record, chain)
+    capacity_charts(record)
 
 
 def answer_key(version: int, index: int) -> str:
@@ -152,4 +159,4 @@ with details_tab:
     cols[1].metric("Time to first text", f"{record.first_text_s:.1f} s" if record.first_text_s is not None else "–")
     cols[2].metric("Total time", f"{record.total_s:.1f} s")
     with st.expander("The prompt this version was written from"):
-        st.code(record.prompt, language=None, wrap_lines=True, height=300)
+        st.code(record.prompt, language=None, wrap_lines=True)  # no inner scrolling: a keyboard reaches all of it

@@ -72,4 +72,4 @@ if right.button("Next: generate the document", type="primary", icon=":material/a
                 use_container_width=True):
     st.switch_page(PAGES["generate"])
 
-st.code(rendered.text, language=None, wrap_lines=True, height=480)
+st.code(rendered.text, language=None, wrap_lines=True)  # no inner scrolling: a keyboard reaches all of it

@@ -3,6 +3,7 @@ settings, versions, the run in progress) is saved in the store under the workspa
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from specchain.catalog import load_catalog
+from specchain.document import for_screen
 from specchain.inputs import Answer, ChainInputs, validation_problems
 from specchain.providers import EngineSettings
 from specchain.records import FINISHED, RunRecord
@@ -76,6 +78,7 @@ def local_work() -> dict[str, Any]:
     return {
         "values": brief(),
         "answers": [a.model_dump() for a in carried_answers()],
+        "corrections": dict(corrections()),
         "settings": dataclasses.asdict(settings()),
         "viewing": st.session_state.get("viewing_version"),
     }
@@ -85,6 +88,7 @@ def remote_work(state: WorkspaceState) -> dict[str, Any]:
     return {
         "values": {f.key: state.values.get(f.key, "") for f in step().fields},
         "answers": [a.model_dump() for a in state.answers],
+        "corrections": dict(state.corrections),
         "settings": dataclasses.asdict(state.settings),
         "viewing": state.viewing_version,
     }
@@ -99,6 +103,8 @@ def adopt(part: str, value: Any) -> None:
         st.session_state.answers = [Answer(**a) for a in value]
         for name in [k for k in st.session_state if str(k).startswith("answer_v")]:
             del st.session_state[name]  # the answer boxes are filled again from the answers
+    elif part == "corrections":
+        st.session_state.corrections = dict(value)  # the facts panel's edit boxes are filled from these
     elif part == "settings":
         st.session_state.engine = value["engine"]
         if value["model"]:
@@ -123,8 +129,8 @@ def sync_work(*, adopt_remote: bool = True, create: bool = False) -> None:
                 return  # nothing typed yet: nothing to keep
             token = service.store.create_workspace(step().id, values=local["values"], settings=settings())
             st.session_state.workspace_token = token
-            if local["answers"]:
-                service.store.save_workspace(token, answers=tuple(carried_answers()))
+            if local["answers"] or local["corrections"]:
+                service.store.save_workspace(token, answers=tuple(carried_answers()), corrections=local["corrections"])
             st.session_state[SYNCED] = local
             st.session_state.pop("save_problem", None)
             return
@@ -135,7 +141,8 @@ def sync_work(*, adopt_remote: bool = True, create: bool = False) -> None:
         if (work := workspace()) is not None:
             work.remember(state)
         remote = remote_work(state)
-        synced = st.session_state.get(SYNCED) or remote
+        # A part this tab has not synced yet (e.g. added by an upgrade while the tab was open) counts as the store's.
+        synced = {**remote, **st.session_state.get(SYNCED, {})}
         # What this tab changed since it last saved or loaded; the brief field by field, so two tabs editing
         # different fields both keep their words.
         mine = {part: local[part] for part in local if local[part] != synced[part]}
@@ -155,6 +162,7 @@ def sync_work(*, adopt_remote: bool = True, create: bool = False) -> None:
                 token,
                 values=to_save.get("values"),
                 answers=tuple(Answer(**a) for a in to_save["answers"]) if "answers" in to_save else None,
+                corrections=to_save.get("corrections"),
                 settings=EngineSettings(**to_save["settings"]) if "settings" in to_save else None,
                 **({"viewing_version": to_save["viewing"]} if "viewing" in to_save else {}),
             )
@@ -255,8 +263,13 @@ def carried_answers() -> list[Answer]:
     return st.session_state.setdefault("answers", [])
 
 
+def corrections() -> dict[str, str]:
+    """The PM's corrections of what was read from the brief: fact key → their text ("" removes the fact)."""
+    return st.session_state.setdefault("corrections", {})
+
+
 def current_inputs() -> ChainInputs:
-    return ChainInputs(values=dict(brief()), answers=tuple(carried_answers()))
+    return ChainInputs(values=dict(brief()), answers=tuple(carried_answers()), corrections=dict(corrections()))
 
 
 def brief_problems() -> dict[str, str]:
@@ -276,11 +289,9 @@ def api_key() -> tuple[str, str]:
     """(key, where it came from: a KEY_SOURCES name, or "" when there is none). Only ever held in memory."""
     if key := os.environ.get("ANTHROPIC_API_KEY", "").strip():
         return key, "environment"
-    try:
+    with contextlib.suppress(FileNotFoundError):  # no secrets file at all (StreamlitSecretNotFoundError)
         if key := str(st.secrets.get("ANTHROPIC_API_KEY", "")).strip():
             return key, "secrets"
-    except Exception:  # no secrets file at all
-        pass
     if key := st.session_state.get("api_key", "").strip():
         return key, "session"
     return "", ""
@@ -337,6 +348,7 @@ def use_brief_of(record: RunRecord) -> None:
     for key, value in record.inputs.values.items():
         st.session_state[field_key(key)] = value
     st.session_state.answers = list(record.inputs.answers)
+    st.session_state.corrections = dict(record.inputs.corrections)
     st.session_state.brief_restored = record.version
 
 
@@ -358,9 +370,10 @@ def cost_text(record: RunRecord) -> str:
 
 
 def show_document(markdown_sections: list[str]) -> None:
-    """Each section as its own element: unchanged sections are never sent to the browser twice in a row."""
+    """Each section as its own element: unchanged sections are never sent to the browser twice in a row. Task
+    lists are drawn with labelled boxes (see for_screen)."""
     for section in markdown_sections:
-        st.markdown(section)
+        st.markdown(for_screen(section))
 
 
 def engine_note(record: RunRecord) -> None:

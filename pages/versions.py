@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.shared import SHARE_PARAM, money, summary_title, work_link
-from specchain.document import split_sections
+from specchain.document import for_screen, split_sections
 from specchain.records import FINISHED, STOP_REASONS, RunRecord, edited_version
 from specchain.store import StoreError, VersionSummary
 from specchain.workspace import Workspace
@@ -45,7 +45,9 @@ def compare_versions(runs: Workspace, summaries: dict[int, VersionSummary], view
     if old is None or new is None:
         st.warning("One of these versions is no longer here. Reload the page.")
         return
-    from specchain.compare import compare_documents  # only when two versions are compared
+    from specchain.compare import (
+        compare_documents,  # only when two versions are compared
+    )
 
     changes = compare_documents(old.document, new.document)
     unchanged = [c for c in changes if c.status == "unchanged"]
@@ -59,9 +61,9 @@ def compare_versions(runs: Workspace, summaries: dict[int, VersionSummary], view
         with st.expander(f"{change.title or 'Title and introduction'} · {label}", expanded=True):
             a, b = st.columns(2)
             a.caption(f"Version {older}")
-            a.markdown(change.old_marked or "*(not in this version)*")
+            a.markdown(for_screen(change.old_marked) or "*(not in this version)*")
             b.caption(f"Version {newer}")
-            b.markdown(change.new_marked or "*(not in this version)*")
+            b.markdown(for_screen(change.new_marked) or "*(not in this version)*")
     if unchanged:
         with st.expander(f"{len(unchanged)} unchanged sections (folded)"):
             st.markdown(", ".join(c.title or "Title and introduction" for c in unchanged))
@@ -80,7 +82,7 @@ def edit_sections(runs: Workspace, record: RunRecord) -> None:
                         help="Your changes are kept while you switch sections; nothing is saved until you press "
                         "Save as a new version.")
     with st.expander("Preview", expanded=True):
-        st.markdown(text)
+        st.markdown(for_screen(text))
     edits = {i: st.session_state[f"edit_v{record.version}_{i}"] for i in range(len(sections))
              if f"edit_v{record.version}_{i}" in st.session_state
              and st.session_state[f"edit_v{record.version}_{i}"] != sections[i].markdown}

@@ -1,5 +1,5 @@
-"""Parts of a page shown in more than one place: the template check and the downloads of a version (the Document
-page and a read-only shared link show the same)."""
+"""Parts of a page shown in more than one place: the template check, the figures check and the downloads of a
+version (the Document page and a read-only shared link show the same)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ import functools
 
 import streamlit as st
 
+from pages.charts_view import record_charts
 from specchain.document import check_document
 from specchain.exports import (
     DOCX_MIME,
     ExportMeta,
+    escape_markdown,
     file_stem,
     to_docx,
     to_html,
     to_markdown,
     to_pdf,
 )
+from specchain.facts import Mismatch, check_figures, read_facts
+from specchain.inputs import ChainInputs
 from specchain.records import RunRecord
 from specchain.steps import ChainStep
 
@@ -39,11 +43,45 @@ def template_check(record: RunRecord, chain: ChainStep) -> None:
                 st.markdown(f"- **{section}**: " + ", ".join(subs))
 
 
+def figure_mismatches(record: RunRecord) -> tuple[Mismatch, ...]:
+    """The document's figures against the facts of the brief, answers and corrections it was written from."""
+    return _mismatches(record.document, record.inputs.model_dump_json())
+
+
+@functools.lru_cache(maxsize=64)  # 50–150 ms for a long document; the Document page asks on every rerun
+def _mismatches(document: str, inputs_json: str) -> tuple[Mismatch, ...]:
+    inputs = ChainInputs.model_validate_json(inputs_json)
+    return tuple(check_figures(document, read_facts(inputs.values, inputs.answers, inputs.corrections)))
+
+
+def figures_check(record: RunRecord, chain: ChainStep) -> None:
+    """Each figure of the document that contradicts the brief, quoting the brief's own words."""
+    mismatches = figure_mismatches(record)
+    if not mismatches:
+        st.success("The document's figures agree with your brief: availability, speed targets, people at the same "
+                   "moment, recovery targets, growth, hosting and database, wherever the document states them.",
+                   icon=":material/task_alt:")
+        return
+    st.warning(f"**{len(mismatches)} figure{'s' if len(mismatches) != 1 else ''} in the document "
+               f"contradict{'s' if len(mismatches) == 1 else ''} your brief.** Each is quoted below with the words "
+               "of the brief it contradicts. If the brief is what's wrong, correct it (or what we read from it) on "
+               "the Brief page and run again.", icon=":material/warning:")
+    for mismatch in mismatches:
+        st.markdown(f"- :material/cancel: {_plain(mismatch.message)}  \n  *In the document:* "
+                    f"“{_plain(mismatch.document_words)}”")
+
+
+def _plain(text: str) -> str:
+    """Brief and document words shown as written: no Markdown, no `$…$` maths."""
+    return escape_markdown(text).replace("$", "\\$")
+
+
 def downloads(record: RunRecord) -> None:
     app_name = record.inputs.values.get("app_name", "")
     stem = file_stem(app_name, f"v{record.version}")
     meta = ExportMeta(app_name=app_name, engine_label=record.settings.label,
-                      created=f"{record.started_at:%Y-%m-%d %H:%M} UTC", version=record.version)
+                      created=f"{record.started_at:%Y-%m-%d %H:%M} UTC", version=record.version,
+                      charts=record_charts(record))
     st.write(f"Version {record.version} as a file to share. Word and PDF keep the headings (as a clickable outline), "
              "tables, code and diagrams; they take a second to make when you click.")
     formats = [
@@ -53,12 +91,12 @@ def downloads(record: RunRecord) -> None:
          "Ready to read and print on any device; the outline lets readers jump to a section."),
         ("Markdown (.md)", "md", "text/markdown", to_markdown(record.document, meta),
          "Plain text with formatting marks, for GitHub, Notion, Confluence or any editor."),
-        ("Web page (.html)", "html", "text/html", to_html(record.document, meta),
+        ("Web page (.html)", "html", "text/html", functools.partial(to_html, record.document, meta),
          "A single page that opens in any browser, with no scripts: safe to e-mail."),
     ]
     for column, (label, extension, mime, data, help_text) in zip(st.columns(2) + st.columns(2), formats, strict=True):
-        # Word and PDF are built only when clicked (a callable), then cached per version in the core. Markdown
-        # and HTML are cheap and bound as bytes. No rerun on download: the page stays as it is.
+        # Word, PDF and HTML (with its chart images) are built only when clicked (a callable), then cached per
+        # version in the core. Markdown is cheap and bound as bytes. No rerun on download: the page stays as it is.
         column.download_button(label, data=data, file_name=f"{stem}.{extension}", mime=mime,
                                on_click="ignore", icon=":material/download:", use_container_width=True,
                                type="primary" if extension == "docx" else "secondary")

@@ -358,3 +358,27 @@ def stream_pieces(markdown: str, *, finished: bool, min_chars: int = 1000) -> li
     if finished and group:
         pieces.append("\n\n".join(group))
     return pieces
+
+
+# "- [ ] item", "1. [x] item", "> - [X] item": a GFM task-list item (the box is followed by a space or the line's end).
+TASK_ITEM = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[([ xX])\](?=[ \t]|$)", re.MULTILINE)
+TASK_BOXES = {" ": "☐", "x": "☑", "X": "☑"}
+
+
+def for_screen(markdown: str) -> str:
+    """The document as the screen shows it: each task-list box drawn as a character (☐ to do, ☑ done).
+
+    Streamlit's Markdown draws a task list as disabled check boxes with no label, which a screen reader announces
+    as an unlabelled check box (WCAG 2.1, 1.3.1 and 4.1.2); "ballot box" and "ballot box with check" are read out
+    and show the same thing. Text inside code fences is left as it is. Downloads keep real task lists.
+    """
+    if "[" not in markdown:
+        return markdown
+    lines = markdown.splitlines(keepends=True)
+    in_fence = False
+    for index, line in enumerate(lines):
+        if FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence:
+            lines[index] = TASK_ITEM.sub(lambda m: m.group(1) + TASK_BOXES[m.group(2)], line)
+    return "".join(lines)

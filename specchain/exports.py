@@ -16,9 +16,11 @@ pandoc, Typst and python-docx are imported only then, not with the app.
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import importlib
+import io
 import re
 import subprocess
 import tempfile
@@ -26,6 +28,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nh3
 from markdown_it import MarkdownIt
@@ -37,6 +40,9 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
 from specchain.language import detect_language
+
+if TYPE_CHECKING:
+    from specchain.facts.charts import ChartSet
 
 TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "del", "s", "code", "pre",
@@ -83,6 +89,9 @@ li.task-list-item input { margin-right: .45rem; }
   header.meta { color: #9198a1; }
 }
 @media print { body { max-width: none; } pre, table { page-break-inside: avoid; } }
+section.charts figure { margin: 1.2rem 0; }
+section.charts img { max-width: 100%; height: auto; border-radius: 6px; }
+section.charts figcaption, section.charts .note { color: #59636e; font-size: .92rem; }
 """
 
 
@@ -92,6 +101,8 @@ class ExportMeta:
     engine_label: str  # "Claude · claude-sonnet-5-5" or "Offline draft (not AI-written)"
     created: str  # "2026-11-27 14:05 UTC"
     version: int
+    # "Capacity at a glance": the capacity model's charts (specchain.facts.charts), drawn after the title block.
+    charts: ChartSet | None = None
 
     @property
     def title(self) -> str:
@@ -239,12 +250,14 @@ def _same_page_only(url: str) -> str | None:
 def to_html(document: str, meta: ExportMeta) -> bytes:
     title = html.escape(meta.title)
     document = without_title_heading(document, meta.title)
+    charts = _html_charts(meta.charts)
+    csp_images = "; img-src data:" if charts else ""  # the charts only: the sanitized body has no <img> at all
     page = f"""<!DOCTYPE html>
 <html lang="{document_language(document, meta)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'{csp_images}">
 <title>{title}</title>
 <style>{STYLE}</style>
 </head>
@@ -253,13 +266,34 @@ def to_html(document: str, meta: ExportMeta) -> bytes:
 <h1>{title}</h1>
 <p>Version {meta.version} · {html.escape(meta.created)} · {_engine_badge(meta.engine_label)}</p>
 </header>
-<main>
+{charts}<main>
 {render_html_fragment(document)}
 </main>
 </body>
 </html>
 """
     return page.encode("utf-8")
+
+
+CHARTS_HEADING = "Capacity at a glance"
+CHARTS_NOTE = ("Computed from the brief by Spec Chain Studio's capacity model, not read from the text below. Dashed "
+               "or faded marks rest on assumptions.")
+
+
+def _html_charts(charts: ChartSet | None) -> str:
+    """The charts as SVG images in data: URIs (an <img> runs no script, whatever the SVG held), before the body."""
+    if not charts:
+        return ""
+    from specchain.facts.charts import render_svg
+
+    parts = [f'<section class="charts">\n<h2>{CHARTS_HEADING}</h2>\n<p class="note">{html.escape(CHARTS_NOTE)}</p>']
+    for chart in charts.charts:
+        data = base64.b64encode(render_svg(chart).encode("utf-8")).decode("ascii")
+        parts.append(f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{html.escape(chart.description)}">'
+                     f"<figcaption>{html.escape(chart.caption)}</figcaption></figure>")
+    parts.extend(f'<p class="note">{html.escape(o.reason.replace("Left out", o.title, 1))}</p>'
+                 for o in charts.omitted)
+    return "\n".join(parts) + "\n</section>\n"
 
 
 def document_language(document: str, meta: ExportMeta) -> str:
@@ -322,7 +356,67 @@ def to_docx(document: str, meta: ExportMeta) -> bytes:
     # python-docx is imported when a Word file is first made, not with the app.
     from specchain.word_style import style_word
 
-    return style_word(raw)
+    styled = style_word(raw)
+    return _docx_with_charts(styled, meta.charts) if meta.charts else styled
+
+
+def _docx_with_charts(data: bytes, charts: ChartSet) -> bytes:
+    """The charts as pictures (PNG, with alt text) in a "Capacity at a glance" part right after the title block."""
+    import docx
+    from docx.shared import Cm
+
+    from specchain.facts.charts import render_png
+
+    word = docx.Document(io.BytesIO(data))
+    body = word.element.body
+    title_block = [p for p in word.paragraphs if p.style is not None and p.style.name in ("Title", "Subtitle", "Date")]
+    anchor = title_block[-1]._p if title_block else None
+    styles = {style.name for style in word.styles}
+    caption_style = next((name for name in ("Image Caption", "Caption") if name in styles), None)
+    added = [word.add_paragraph(CHARTS_HEADING, style="Heading 2" if "Heading 2" in styles else None),
+             word.add_paragraph(CHARTS_NOTE)]
+    for chart in charts.charts:
+        picture = word.add_paragraph()
+        picture.add_run().add_picture(io.BytesIO(render_png(chart)), width=Cm(17))
+        for properties in picture._p.xpath(".//wp:docPr"):  # the picture's alt text, as Word's "Alt Text" pane
+            properties.set("descr", chart.description)
+            properties.set("title", chart.title)
+        added += [picture, word.add_paragraph(chart.caption, style=caption_style)]
+    added += [word.add_paragraph(o.reason.replace("Left out", o.title, 1)) for o in charts.omitted]
+    for paragraph in added:  # move them from the end to just after the title block
+        element = paragraph._p
+        body.remove(element)
+        if anchor is None:
+            body.insert(0, element)
+        else:
+            anchor.addnext(element)
+        anchor = element
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()
+
+
+def _typst_charts(charts: ChartSet | None, inputs: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Typst for the "Capacity at a glance" part, and its SVG files by name. Its texts go in as sys.inputs (added
+    to `inputs`), never as source; the SVGs are vector graphics in the PDF, their text in the Noto Sans that the
+    font wheel gives Typst too."""
+    if not charts:
+        return "", {}
+    from specchain.facts.charts import render_svg
+
+    inputs["charts-heading"], inputs["charts-note"] = CHARTS_HEADING, CHARTS_NOTE
+    lines = ['#heading(level: 2)[#sys.inputs.at("charts-heading")]', '#text(size: 9pt)[#sys.inputs.at("charts-note")]']
+    images: dict[str, str] = {}
+    for index, chart in enumerate(charts.charts, start=1):
+        name = f"chart-{index}.svg"
+        images[name] = render_svg(chart)
+        inputs[f"chart-{index}-alt"], inputs[f"chart-{index}-caption"] = chart.description, chart.caption
+        lines.append(f'#figure(image("/{name}", width: 100%, alt: sys.inputs.at("chart-{index}-alt")), '
+                     f'caption: [#sys.inputs.at("chart-{index}-caption")])')
+    for index, omitted in enumerate(charts.omitted, start=1):
+        inputs[f"omitted-{index}"] = omitted.reason.replace("Left out", omitted.title, 1)
+        lines.append(f'#text(size: 9pt)[#sys.inputs.at("omitted-{index}")]')
+    return "\n\n".join(lines) + "\n\n", images
 
 
 # Noto fonts from PyPI wheels (SIL Open Font License): Chinese, Japanese and Korean in one collection, whose
@@ -344,13 +438,16 @@ def to_pdf(document: str, meta: ExportMeta) -> bytes:
     import typst  # loaded when a PDF is first made, not with the app
 
     body = _pandoc(_for_pandoc(document, meta), "typst").decode("utf-8")
-    source = (EXPORT_DATA / "page.typ").read_text(encoding="utf-8") + body
     language = document_language(document, meta)
     inputs = {"title": meta.title, "engine": meta.engine_label, "created": meta.created,
               "version": str(meta.version), "lang": language, "cjk": CJK_FACES.get(language, CJK_FACES["ja"])}
-    # An empty root: Typst can read no file at all, whatever the source says. No system fonts: the same PDF on
-    # every machine.
+    charts, images = _typst_charts(meta.charts, inputs)
+    source = (EXPORT_DATA / "page.typ").read_text(encoding="utf-8") + charts + body
+    # An empty root but for the chart images: Typst can read no other file, whatever the source says. No system
+    # fonts: the same PDF on every machine.
     with tempfile.TemporaryDirectory(prefix="specchain-pdf-") as root:
+        for name, svg in images.items():
+            (Path(root) / name).write_text(svg, encoding="utf-8")
         try:
             return typst.compile(  # type: ignore[call-overload]  # stubs want root typed as the input (bytes)
                 source.encode("utf-8"), root=root, format="pdf", sys_inputs=inputs, font_paths=_font_paths(),

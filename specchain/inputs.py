@@ -5,7 +5,14 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
 
 
 class FieldSpec(BaseModel):
@@ -33,12 +40,14 @@ class Answer(BaseModel):
 
 
 class ChainInputs(BaseModel):
-    """Everything a run is generated from: the brief's values and the answers carried so far."""
+    """Everything a run is generated from: the brief's values, the answers carried so far, and the PM's
+    corrections of what was read from the brief (fact key → corrected text; "" means the fact does not apply)."""
 
     model_config = ConfigDict(frozen=True)
 
     values: dict[str, str]
     answers: tuple[Answer, ...] = ()
+    corrections: dict[str, str] = {}
 
 
 def brief_model(fields: list[FieldSpec]) -> type[BaseModel]:

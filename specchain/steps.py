@@ -27,6 +27,11 @@ _JINJA = jinja2.Environment(
 )
 
 
+CORRECTION_QUESTION = "What we read from your brief: "
+CORRECTED = "(corrected by the PM)"
+REMOVED = "Does not apply: the PM removed this from what we read from the brief."
+
+
 class Example(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -77,10 +82,14 @@ class ChainStep:
         return next(f for f in self.fields if f.key == key)
 
     def render(self, inputs: ChainInputs) -> RenderedPrompt:
-        """The exact prompt text sent to the model. User text is data: it can't run Jinja or open/close tags."""
+        """The exact prompt text sent to the model. User text is data: it can't run Jinja or open/close tags.
+
+        The PM's corrections of what was read from the brief reach the model as extra answers, after the others:
+        the template keeps only the seed's placeholders, and the model reads them where it reads the PM's words."""
         found: list[str] = []
         safe = self._neutralised(inputs, found)
-        text = self._template.render(**safe.values, answers=list(safe.answers))
+        answers = [*safe.answers, *self._correction_answers(safe, found)]
+        text = self._template.render(**safe.values, answers=answers)
         return RenderedPrompt(text=text, neutralised_tags=tuple(dict.fromkeys(found)))
 
     def neutralised(self, inputs: ChainInputs) -> ChainInputs:
@@ -99,7 +108,29 @@ class ChainStep:
             for a in inputs.answers
             if a.answer.strip()
         )
-        return ChainInputs(values=values, answers=answers)
+        corrections = {key: self._neutralise(text, found) for key, text in inputs.corrections.items()}
+        return ChainInputs(values=values, answers=answers, corrections=corrections)
+
+    def _correction_answers(self, safe: ChainInputs, found: list[str]) -> list[Answer]:
+        """Each correction as an answer: "What we read from your brief: Availability (uptime)" → "99.95% (corrected
+        by the PM)". Numbered like the latest answers, so a reader of answers in version order takes them last."""
+        if not safe.corrections:
+            return []
+        # Imported here: specchain.facts imports specchain.document, which imports this module.
+        from specchain.facts.read import LABELS, read_facts
+
+        labels = dict(LABELS)
+        if any(key not in LABELS for key in safe.corrections):  # "latency.api.p95": labelled as it is read
+            labels.update((f.key, f.label) for f in read_facts(safe.values, safe.answers).facts)
+        version = max((a.version for a in safe.answers), default=0)
+        return [
+            Answer(
+                version=version,
+                question=CORRECTION_QUESTION + self._neutralise(labels.get(key, key), found),
+                answer=f"{text.strip()} {CORRECTED}" if text.strip() else REMOVED,
+            )
+            for key, text in sorted(safe.corrections.items())
+        ]
 
     def _neutralise(self, text: str, found: list[str]) -> str:
         def swap(match: re.Match[str]) -> str:

@@ -114,7 +114,7 @@ class Profile:
 
 
 def build_profile(inputs: ChainInputs) -> Profile:
-    facts = read_facts(inputs.values, inputs.answers)
+    facts = read_facts(inputs.values, inputs.answers, inputs.corrections)
     cap = capacity(facts)
     assumed: dict[str, str] = {a.topic: a.text for a in cap.assumptions if a.topic}
     model = [a.text for a in cap.assumptions if not a.topic]
@@ -146,7 +146,8 @@ def build_profile(inputs: ChainInputs) -> Profile:
                                    for k in MENTION_ORDER if facts.get(k) is not None))
     stack = SimpleNamespace(mentioned=mentioned, kubernetes=kubernetes, mobile=facts.get("stack.mobile") is not None,
                             frontend=facts.text("stack.frontend") or "")
-    everything = " ".join(inputs.values.values()) + " " + " ".join(a.answer for a in inputs.answers)
+    everything = " ".join([*inputs.values.values(), *(a.answer for a in inputs.answers),
+                           *inputs.corrections.values()])
     entity = next((e for e in ENTITIES if re.search(rf"\b{e}\b", everything, re.IGNORECASE)), "items")
     latency, defaults = _latency_rows(facts, cap)
     if defaults:

@@ -66,6 +66,7 @@ class WorkspaceState(BaseModel):
     step_id: str
     values: dict[str, str]
     answers: tuple[Answer, ...]
+    corrections: dict[str, str] = {}  # fact key → the PM's corrected text ("" clears the fact)
     settings: EngineSettings
     viewing_version: int | None
     revision: int  # pass back as expected_revision to refuse a save from a stale tab

@@ -50,6 +50,7 @@ workspaces = Table(
     Column("step_id", String(100), nullable=False),
     Column("values_json", Text, nullable=False),
     Column("answers_json", Text, nullable=False),
+    Column("corrections_json", Text, nullable=False, server_default="{}"),  # fact key → the PM's corrected text
     Column("settings_json", Text, nullable=False),  # EngineSettings: engine, model, lengths; never a key
     Column("viewing_version", Integer),
     Column("revision", Integer, nullable=False),  # +1 on every change: a stale tab's save is refused

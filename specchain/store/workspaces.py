@@ -1,4 +1,4 @@
-"""Workspaces (a PM's brief, answers and settings) and their versions."""
+"""Workspaces (a PM's brief, answers, corrections and settings) and their versions."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ DEFAULT_KEEP_DAYS = 30
 TOUCH_AFTER = timedelta(hours=1)  # "last used" is refreshed at most hourly, so reading a workspace stays a read
 _SETTINGS = TypeAdapter(EngineSettings)
 _ANSWERS = TypeAdapter(tuple[Answer, ...])
+_CORRECTIONS = TypeAdapter(dict[str, str])
 _UNSET: Any = object()
 
 
@@ -103,7 +104,7 @@ class WorkspaceStore(StoreBase):
         with self._write() as connection:
             connection.execute(workspaces.insert().values(
                 token_hash=token_hash(token), step_id=step_id, values_json=dump_json(inputs.values),
-                answers_json="[]", settings_json=settings_json(settings or EngineSettings()),
+                answers_json="[]", corrections_json="{}", settings_json=settings_json(settings or EngineSettings()),
                 viewing_version=None, revision=1, created_at=now, updated_at=now))
         return token
 
@@ -124,7 +125,8 @@ class WorkspaceStore(StoreBase):
         assert isinstance(token, str)
         return WorkspaceState(
             token=token, step_id=row.step_id, values=json.loads(row.values_json),
-            answers=_ANSWERS.validate_json(row.answers_json), settings=load_settings(row.settings_json),
+            answers=_ANSWERS.validate_json(row.answers_json),
+            corrections=_CORRECTIONS.validate_json(row.corrections_json), settings=load_settings(row.settings_json),
             viewing_version=row.viewing_version, revision=row.revision,
             # Typed columns of our own rows: built without re-validation (20 versions, every rerun).
             versions=tuple(VersionSummary.model_construct(
@@ -145,7 +147,8 @@ class WorkspaceStore(StoreBase):
     @guarded(writing=True)
     def save_workspace(
         self, token: str, *, values: dict[str, str] | None = None, answers: tuple[Answer, ...] | None = None,
-        settings: EngineSettings | None = None, viewing_version: int | None = _UNSET,
+        corrections: dict[str, str] | None = None, settings: EngineSettings | None = None,
+        viewing_version: int | None = _UNSET,
         expected_revision: int | None = None,
     ) -> int:
         """Change any of the fields given (one transaction); returns the new revision.
@@ -153,12 +156,15 @@ class WorkspaceStore(StoreBase):
         With expected_revision, a save from a tab that loaded an older revision raises StaleWorkspace.
         """
         changes: dict[str, Any] = {}
-        if values is not None or answers is not None:
-            inputs = ChainInputs(values=values or {}, answers=tuple(answers or ()))  # type-checks both
+        if values is not None or answers is not None or corrections is not None:
+            inputs = ChainInputs(values=values or {}, answers=tuple(answers or ()),
+                                 corrections=corrections or {})  # type-checks all three
             if values is not None:
                 changes["values_json"] = dump_json(inputs.values)
             if answers is not None:
                 changes["answers_json"] = dump_json([a.model_dump() for a in inputs.answers])
+            if corrections is not None:
+                changes["corrections_json"] = dump_json(inputs.corrections)
         if settings is not None:
             changes["settings_json"] = settings_json(settings)
         if viewing_version is not _UNSET:
@@ -183,6 +189,9 @@ class WorkspaceStore(StoreBase):
 
     def save_answers(self, token: str, answers: tuple[Answer, ...], **kw: Any) -> int:
         return self.save_workspace(token, answers=answers, **kw)
+
+    def save_corrections(self, token: str, corrections: dict[str, str], **kw: Any) -> int:
+        return self.save_workspace(token, corrections=corrections, **kw)
 
     def save_settings(self, token: str, settings: EngineSettings, **kw: Any) -> int:
         return self.save_workspace(token, settings=settings, **kw)
