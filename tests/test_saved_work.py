@@ -181,3 +181,17 @@ def test_when_the_database_cannot_be_written_what_was_typed_stays(
         assert any("couldn't be saved" in w.value or "could not be saved" in w.value for w in tab.warning)
     finally:
         run_service.clear()
+
+
+def test_compare_two_versions_marks_what_changed_and_folds_the_rest(at: AppTest) -> None:
+    load_example(at)
+    generate(at)
+    at.switch_page("pages/brief.py").run()
+    at.text_input(key="field_app_name").input("Acme Tasks").run()
+    generate(at)  # version 2: a new name, everything else the same
+    at.switch_page("pages/document.py").run()
+    at.toggle(key="comparing").set_value(True).run()
+    text = all_text(at)
+    assert ":green-background[Acme" in text and ":red-background[TaskFlow" in text
+    assert any("unchanged sections (folded)" in e.label for e in at.expander) or "differ" in text
+    assert "sections differ" in text
