@@ -7,12 +7,14 @@ charts are shown, so that a Word or PDF download does not wait for the chart ren
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import streamlit as st
 
 from specchain.facts import capacity, read_facts
 from specchain.facts.charts import ChartSet, chart_set, prerender
+from specchain.inputs import ChainInputs
 from specchain.records import RunRecord
 
 # Streamlit's theme colours the axes and the series; the value labels and subtitles need the page's text colours.
@@ -24,8 +26,13 @@ _queued: set[str] = set()
 
 def record_charts(record: RunRecord) -> ChartSet:
     """The charts of the brief a version was written from (with its answers and corrections)."""
-    inputs = record.inputs
-    facts = read_facts(inputs.values, inputs.answers, getattr(inputs, "corrections", None) or {})
+    return _charts(record.inputs.model_dump_json())
+
+
+@functools.lru_cache(maxsize=64)  # ~10 ms of reading and computing, asked twice on every Document page rerun
+def _charts(inputs_json: str) -> ChartSet:
+    inputs = ChainInputs.model_validate_json(inputs_json)
+    facts = read_facts(inputs.values, inputs.answers, inputs.corrections)
     return chart_set(facts, capacity(facts))
 
 
