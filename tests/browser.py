@@ -50,12 +50,14 @@ class RunningApp:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, port: int | None = None) -> Iterator[RunningApp]:
-    """`streamlit run app.py` on a free loopback port. The log goes to a temp file, shown if it fails to start."""
+def running_app(env: dict[str, str] | None = None, port: int | None = None,
+                script: str = "app.py") -> Iterator[RunningApp]:
+    """`streamlit run app.py` (or another script) on a free loopback port. The log goes to a temp file, shown if it
+    fails to start."""
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     app_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | (env or {})
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
     process = subprocess.Popen(command, cwd=ROOT, env=app_env, stdout=log, stderr=subprocess.STDOUT)

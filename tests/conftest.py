@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from specchain.inputs import ChainInputs
 from specchain.steps import ChainStep, load_step
+from tests.browser import launch_chromium
 from tests.fake_anthropic import FakeAnthropic
 from tests.store_fixtures import pg_server, store, store_url  # noqa: F401 - the store tests' fixtures
 
@@ -37,3 +39,12 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     yield fake
     fake.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for every browser test of the run (Playwright's sync API allows one per thread)."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages.shared import run_service
 from specchain import exports
 from specchain.inputs import ChainInputs
 from specchain.steps import load_step
 from specchain.workspace import Workspace
-from pages.shared import run_service
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -27,7 +27,7 @@ def at(monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return app
 
 
-def button(at: AppTest, label: str):  # noqa: ANN201 - AppTest element
+def button(at: AppTest, label: str):
     matches = [b for b in at.button if b.label == label]
     assert matches, f"no button {label!r}; have {[b.label for b in at.button]}"
     return matches[0]

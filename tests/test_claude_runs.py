@@ -15,9 +15,9 @@ from specchain.providers import EngineSettings, ProviderRegistry
 from specchain.providers.claude import ClaudeProvider, retry_wait
 from specchain.providers.offline import OfflineProvider
 from specchain.records import RunRecord
-from specchain.workspace import Workspace
 from specchain.steps import ChainStep
 from specchain.store import RunInProgress
+from specchain.workspace import Workspace
 from tests.conftest import example_inputs
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
 

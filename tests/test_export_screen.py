@@ -6,18 +6,14 @@ screen shows, on the Streamlit this project pins, so the expectations can't drif
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from specchain.exports import render_html_fragment
-from tests.browser import ROOT, free_port, launch_chromium
+from tests.browser import ROOT, running_app
 from tests.test_export_html_corpus import CORPUS, outline
 
 APP = f"""
@@ -49,42 +45,16 @@ def squeezed_text(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+def screen(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Page]:
     app = tmp_path_factory.mktemp("screen") / "corpus_app.py"
     app.write_text(APP, encoding="utf-8")
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(url, server)
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            page = browser.new_page()
-            page.goto(url)
-            expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached(
-                timeout=30_000)
-            expect(page.locator(f".st-key-case{len(CORPUS) - 1} [data-testid=stMarkdownContainer]")).to_be_visible()
-            yield page
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def _wait_for_health(url: str, server: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)  # polling interval, not a wait for an effect
-    raise RuntimeError(f"streamlit did not start (exit code {server.poll()})")
+    with running_app(script=str(app)) as server:
+        page = browser.new_page()
+        page.goto(server.url)
+        expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached(timeout=30_000)
+        expect(page.locator(f".st-key-case{len(CORPUS) - 1} [data-testid=stMarkdownContainer]")).to_be_visible()
+        yield page
+        page.context.close()
 
 
 def on_screen(page: Page, index: int) -> str:

@@ -15,8 +15,8 @@ from specchain.drafting import draft_document
 from specchain.inputs import ChainInputs
 from specchain.providers import EngineSettings
 from specchain.records import RunRecord
-from specchain.workspace import Workspace
 from specchain.steps import ChainStep
+from specchain.workspace import Workspace
 from tests.conftest import example_inputs
 from tests.fake_anthropic import PLANNING, FakeAnthropic
 

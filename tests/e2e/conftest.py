@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.browser import VIEWPORT, launch_chromium, running_app
+from tests.browser import VIEWPORT, running_app
 from tests.fake_anthropic import FakeAnthropic
 
 
@@ -25,14 +25,6 @@ def stand_in() -> Iterator[FakeAnthropic]:
 def app_url(stand_in: FakeAnthropic) -> Iterator[str]:
     with running_app({"ANTHROPIC_BASE_URL": stand_in.url}) as app:
         yield app.url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

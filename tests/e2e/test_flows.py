@@ -13,7 +13,14 @@ from playwright.sync_api import Page, expect
 
 from specchain.inputs import ChainInputs
 from specchain.steps import load_step
-from tests.browser import EXAMPLE, choose_claude, go_to, open_app, screenshot, use_example
+from tests.browser import (
+    EXAMPLE,
+    choose_claude,
+    go_to,
+    open_app,
+    screenshot,
+    use_example,
+)
 from tests.fake_anthropic import PLANNING_MARKER, FakeAnthropic
 
 SECTIONS = load_step().sections
@@ -192,14 +199,15 @@ def test_every_download_format_holds_the_document(page: Page, app_url: str) -> N
     assert '<h2 id="executive-summary">Executive Summary</h2>' in html and "<script" not in html
     word = docx.Document(io.BytesIO(files[f"{stem}.docx"]))
     word_headings = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
-    assert word_headings == SECTIONS
+    assert word_headings == ["Capacity at a glance", *SECTIONS]  # the charts first, then the document
+    assert len(word.inline_shapes) == 4  # the four capacity charts, as pictures
     assert len(word.tables) == len(re.findall(r"^\|(?:\s*:?-+:?\s*\|)+\s*$", markdown, re.MULTILINE)) > 0
     with zipfile.ZipFile(io.BytesIO(files[f"{stem}.docx"])) as package:
         assert "word/document.xml" in package.namelist()
     pdf = pypdf.PdfReader(io.BytesIO(files[f"{stem}.pdf"]))
     title, children = pdf.outline[0], pdf.outline[1]  # the document's title, its sections nested under it
     assert title.title == "Performance & Scalability: TaskFlow Pro"
-    assert [item.title for item in children if not isinstance(item, list)] == SECTIONS
+    assert [item.title for item in children if not isinstance(item, list)] == ["Capacity at a glance", *SECTIONS]
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"], indirect=True)
