@@ -27,9 +27,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -41,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import ROOT, _wait_for_health, free_port
+from tests.browser import ROOT, running_app
 from tests.fake_anthropic import FakeAnthropic
 
 BARE = ROOT / "bench" / "bare_app"
@@ -79,31 +77,17 @@ class Server:
         raise LookupError(field)
 
 
+AGENT_FLAGS = ["--server.enableAgentApi", "true", "--server.agentWaitTimeout", "600",
+               "--server.agentMaxSessions", "2000", "--server.agentSessionTTL", "10"]
+
+
 @contextmanager
 def serve(name: str, folder: Path, flags: list[str] | None = None, env: dict[str, str] | None = None,
           frozen: bool = False) -> Iterator[Server]:
     """`streamlit run app.py` in folder with the agent API on, on a free loopback port."""
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix=f"agent-{name}-", suffix=".log", delete=False)  # noqa: SIM115
-    command = [sys.executable, *(["-c", FROZEN_START] if frozen else ["-m", "streamlit"]), "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--server.enableAgentApi", "true",
-               "--server.agentWaitTimeout", "600", "--server.agentMaxSessions", "2000",
-               "--server.agentSessionTTL", "10", *(flags or [])]
-    app_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | (env or {})
-    process = subprocess.Popen(command, cwd=folder, env=app_env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(url, process, Path(log.name))
-        yield Server(name, url, process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        os.unlink(log.name)
+    with running_app(env, cwd=folder, flags=[*AGENT_FLAGS, *(flags or [])],
+                     launcher=("-c", FROZEN_START) if frozen else ("-m", "streamlit")) as app:
+        yield Server(name, app.url, app.pid)
 
 
 class Agent:

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,17 +50,19 @@ class RunningApp:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, port: int | None = None,
-                script: str = "app.py") -> Iterator[RunningApp]:
-    """`streamlit run app.py` (or another script) on a free loopback port. The log goes to a temp file, shown if it
-    fails to start."""
+def running_app(env: dict[str, str] | None = None, port: int | None = None, script: str = "app.py", *,
+                cwd: Path = ROOT, flags: Sequence[str] = (),
+                launcher: Sequence[str] = ("-m", "streamlit")) -> Iterator[RunningApp]:
+    """`streamlit run app.py` (or another script, in another folder, with more flags) on a free loopback port. The
+    log goes to a temp file, shown if it fails to start. launcher: how Python starts Streamlit (a benchmark may
+    start it through its own code)."""
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     app_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | (env or {})
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+    command = [sys.executable, *launcher, "run", script, "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(command, cwd=ROOT, env=app_env, stdout=log, stderr=subprocess.STDOUT)
+               "--server.fileWatcherType", "none", *flags]
+    process = subprocess.Popen(command, cwd=cwd, env=app_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_health(url, process, Path(log.name))
