@@ -10,6 +10,7 @@ from pages.shared import (
     brief,
     brief_problems,
     bring_in_step,
+    link_problem_page,
     run_service,
     start_new_document,
     work_link,
@@ -88,7 +89,6 @@ with st.sidebar:
             if left.button("Start a new document", icon=":material/note_add:", use_container_width=True,
                            help="This work stays saved under its link; the form starts empty."):
                 start_new_document()
-                st.rerun()
             with right.popover("Delete this work", icon=":material/delete:", use_container_width=True):
                 st.write("Delete the brief, every version and every share link of this work, for good?")
                 if st.button("Yes, delete it", type="primary"):
@@ -97,8 +97,8 @@ with st.sidebar:
                     except StoreError as error:
                         st.error(error.message)
                     else:
+                        st.toast("Deleted: the brief, every version and every share link of that work.")
                         start_new_document()
-                        st.rerun()
     else:
         st.caption("Your work is saved as soon as you type: a link to come back to it appears here.")
 # Less empty space above the title: on a 1280×720 projector the first fields should be visible without scrolling.
@@ -114,11 +114,18 @@ st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }"
         "[data-testid=stMarkdownContainer] pre, [data-testid=stMarkdownContainer] pre code "
         "{ white-space: pre-wrap !important; overflow-wrap: anywhere; }</style>")
 if st.session_state.get("link_problem"):
-    st.title("This link doesn't open any saved work")
-    st.write("It may have been mistyped, cut short, or the work was deleted. Nothing else can be opened with it.")
-    if st.button("Start a new document", type="primary", icon=":material/note_add:"):
-        start_new_document()
-        st.session_state.link_problem = False
-        st.rerun()
-    st.stop()
+    link_problem_page()
+
+
+@st.fragment(run_every=2.0)
+def notice_when_the_run_ends(token: str) -> None:
+    """On a page other than Generate (which follows the run itself), redraw once the run has ended: the new
+    version appears, the sidebar's spinner stops and the buttons that wait for it come back."""
+    if run_service().store.active_run(token) is None:
+        st.rerun(scope="app")
+
+
+if work is not None and state and state.active_run and navigation.url_path != "generate":
+    with st.sidebar:
+        notice_when_the_run_ends(work.token)
 navigation.run()

@@ -9,10 +9,12 @@ from pages.shared import (
     carried_answers,
     cost_text,
     engine_note,
+    estimated,
     show_document,
     start_run,
     step,
     summary_title,
+    sync_work,
     tokens_text,
     use_brief_of,
     workspace,
@@ -56,6 +58,8 @@ numbers = list(summaries)
 # A version that appeared since this page was last drawn is what the user wants to read.
 if st.session_state.get("viewing_version") not in numbers or st.session_state.get("versions_seen", 0) < len(numbers):
     st.session_state.viewing_version = numbers[-1]
+    st.session_state.versions_seen = len(numbers)
+    sync_work(adopt_remote=False)  # saved now: a reload right after opens this version, not the one before
 st.session_state.versions_seen = len(numbers)
 st.selectbox("Version", numbers, key="viewing_version", format_func=lambda v: summary_title(summaries[v]),
              persist_state="session",
@@ -151,9 +155,9 @@ with details_tab:
     cols = st.columns(3)
     cols[0].metric("Engine", record.settings.label)
     cols[1].metric("Ended", record.stop_label)
-    cols[2].metric("Cost", cost_text(record))
+    cols[2].metric(estimated("Cost", record), cost_text(record))
     cols = st.columns(3)
-    cols[0].metric("Tokens in / out", f"{tokens_text(record, record.input_tokens)} / "
+    cols[0].metric(estimated("Tokens in / out", record), f"{tokens_text(record, record.input_tokens)} / "
                    f"{tokens_text(record, record.output_tokens)}" if record.input_tokens is not None
                    else tokens_text(record, None))
     cols[1].metric("Time to first text", f"{record.first_text_s:.1f} s" if record.first_text_s is not None else "–")

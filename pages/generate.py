@@ -18,6 +18,7 @@ from pages.shared import (
     begin_page,
     brief_problems,
     cost_text,
+    estimated,
     start_run,
     step,
     tokens_text,
@@ -213,10 +214,10 @@ def run_summary() -> RunRecord | None:
     cols[0].metric("Time to first text", f"{record.first_text_s:.1f} s" if record.first_text_s is not None else "–")
     cols[1].metric("Total time", f"{record.total_s:.1f} s")
     cols[2].metric("Tokens in", tokens_text(record, record.input_tokens))
-    cols[3].metric("Tokens out", tokens_text(record, record.output_tokens),
+    cols[3].metric(estimated("Tokens out", record), tokens_text(record, record.output_tokens),
                    help="Estimated from the text received: the connection ended before Claude sent its count."
                    if record.usage_estimated else None)
-    cols[4].metric("Cost", cost_text(record))
+    cols[4].metric(estimated("Cost", record), cost_text(record))
     if not record.wrote_document:
         return None
     if record.can_continue and st.button("Continue writing", type="primary", icon=":material/play_arrow:",

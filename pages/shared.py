@@ -120,6 +120,8 @@ def adopt(part: str, value: Any) -> None:
 def sync_work(*, adopt_remote: bool = True, create: bool = False) -> None:
     """Save what this tab changed; take in what another tab changed. Never loses what is on the screen: when
     saving fails, the typed text stays in the session and the sidebar says so."""
+    if st.session_state.get("link_problem"):
+        return  # the work this tab had is gone: nothing is saved (or re-created) until the user starts anew
     service = run_service()
     token = st.session_state.get("workspace_token")
     local = local_work()
@@ -133,10 +135,12 @@ def sync_work(*, adopt_remote: bool = True, create: bool = False) -> None:
                 service.store.save_workspace(token, answers=tuple(carried_answers()), corrections=local["corrections"])
             st.session_state[SYNCED] = local
             st.session_state.pop("save_problem", None)
+            keep_link_in_address()  # now, not at the next run: a reload right after must find the work
             return
         state = service.store.load_workspace(token)
-        if state is None:
+        if state is None:  # deleted, in this tab or another: the work is gone, say so (see app.py)
             st.session_state.link_problem = True
+            st.session_state.pop("workspace_token", None)
             return
         if (work := workspace()) is not None:
             work.remember(state)
@@ -206,8 +210,20 @@ def begin_page() -> None:
     if not st.session_state.pop("_in_step", False):
         leave_pages_directory_mode()
         bring_in_step()
+        if st.session_state.get("link_problem"):
+            link_problem_page()
     if problem := st.session_state.get("save_problem"):
         st.warning(f"{problem} Everything you typed is still here.", icon=":material/cloud_off:")
+
+
+def link_problem_page() -> None:
+    """The whole page when the link opens no saved work (mistyped, cut short, or the work was deleted)."""
+    st.title("This link doesn't open any saved work")
+    st.write("It may have been mistyped, cut short, or the work was deleted. Nothing else can be opened with it.")
+    if st.button("Start a new document", type="primary", icon=":material/note_add:"):
+        start_new_document()
+        st.rerun()
+    st.stop()
 
 
 def leave_pages_directory_mode() -> None:
@@ -235,12 +251,13 @@ def keep_link_in_address() -> None:
 
 
 def start_new_document() -> None:
-    """Leave this workspace (it stays saved under its link) and start with an empty brief."""
+    """Leave this workspace (it stays saved under its link) and start with an empty brief, on the Brief page."""
     keep = {"link_checked"}
     for key in list(st.session_state):
         if str(key) not in keep:
             del st.session_state[key]
     st.query_params.clear()
+    st.switch_page(PAGES["brief"])
 
 
 def work_link(token: str, param: str = LINK_PARAM) -> str:
@@ -356,17 +373,23 @@ def money(value: float) -> str:
     return f"${value:,.2f}" if value >= 0.1 else f"${value:,.3f}"
 
 
+# Short values: five metrics share a row on a projector. What a value is (estimated, offline) goes in its label.
 def tokens_text(record: RunRecord, tokens: int | None) -> str:
-    """"12,345", "≈ 171 (estimated)" for a run cut before Claude sent its count, "none (offline)"."""
+    """"12,345", "≈ 171" for a run cut before Claude sent its count (see estimated()), "none" offline."""
     if tokens is None:
-        return "–" if record.ai_written else "none (edited)" if record.settings.engine == "edited" else "none (offline)"
-    return f"≈ {tokens:,} (estimated)" if record.usage_estimated else f"{tokens:,}"
+        return "–" if record.ai_written else "none"
+    return f"≈ {tokens:,}" if record.usage_estimated else f"{tokens:,}"
 
 
 def cost_text(record: RunRecord) -> str:
     if record.cost_usd is None:
         return "free" if not record.ai_written else "–"
-    return f"≈ {money(record.cost_usd)} (estimated)" if record.usage_estimated else money(record.cost_usd)
+    return f"≈ {money(record.cost_usd)}" if record.usage_estimated else money(record.cost_usd)
+
+
+def estimated(label: str, record: RunRecord) -> str:
+    """"Tokens out" → "Tokens out (estimated)" when the stream ended before Claude sent its count."""
+    return f"{label} (estimated)" if record.usage_estimated else label
 
 
 def show_document(markdown_sections: list[str]) -> None:

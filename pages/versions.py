@@ -24,7 +24,11 @@ def history(runs: Workspace, summaries: dict[int, VersionSummary]) -> None:
         }
         for s in reversed(summaries.values())
     ]
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    # A plain table: every column readable at once, on a projector and by a screen reader (no grid to explore).
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(row[column]).replace("|", "\\|") for column in header) + " |" for row in rows]
+    st.markdown("\n".join(lines))
 
 
 def compare_versions(runs: Workspace, summaries: dict[int, VersionSummary], viewing: int) -> None:

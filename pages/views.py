@@ -22,7 +22,7 @@ from specchain.exports import (
 from specchain.facts import Mismatch, check_figures, read_facts
 from specchain.inputs import ChainInputs
 from specchain.records import RunRecord
-from specchain.steps import ChainStep
+from specchain.steps import ChainStep, load_step
 
 
 def template_check(record: RunRecord, chain: ChainStep) -> None:
@@ -77,7 +77,9 @@ def _plain(text: str) -> str:
 
 
 def downloads(record: RunRecord) -> None:
-    app_name = record.inputs.values.get("app_name", "")
+    # The name as the document's own title has it: a tag typed into it was made harmless for the prompt, so the
+    # title block and the document's first heading read the same (and the files show one title).
+    app_name = load_step(record.step_id).neutralised(record.inputs).values.get("app_name", "")
     stem = file_stem(app_name, f"v{record.version}")
     meta = ExportMeta(app_name=app_name, engine_label=record.settings.label,
                       created=f"{record.started_at:%Y-%m-%d %H:%M} UTC", version=record.version,

@@ -15,6 +15,14 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows exactly as written (a product name in a heading, a quote from the brief)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def normalise_title(title: str) -> str:
     title = re.sub(r"^\s*(?:\d+(?:\.\d+)*[.)]?\s+)", "", title)  # "5. Database Optimization"
     title = re.sub(r"[*_`]", "", title).replace("&", " and ")

@@ -39,6 +39,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
+from specchain.document import escape_markdown
 from specchain.language import detect_language
 
 if TYPE_CHECKING:
@@ -219,12 +220,6 @@ def _normalise(document: str) -> str:
     return "\n".join(_lines(document))
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
-
-
-def escape_markdown(text: str) -> str:
-    """Text that Markdown shows exactly as written."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 @functools.lru_cache(maxsize=64)

@@ -195,3 +195,14 @@ def test_compare_two_versions_marks_what_changed_and_folds_the_rest(at: AppTest)
     assert ":green-background[Acme" in text and ":red-background[TaskFlow" in text
     assert any("unchanged sections (folded)" in e.label for e in at.expander) or "differ" in text
     assert "sections differ" in text
+
+
+def test_a_second_tab_on_work_deleted_elsewhere_says_so_and_saves_nothing(at: AppTest) -> None:
+    load_example(at)
+    token = at.session_state["workspace_token"]
+    other = new_tab(token)
+    assert run_service().store.delete_workspace(token)  # "Delete this work" in the first tab
+    other.text_input(key="field_app_name").input("Typed after the delete").run()
+    assert not other.exception
+    assert other.title[0].value == "This link doesn't open any saved work"
+    assert run_service().store.load_workspace(token) is None  # nothing was re-created behind the user's back

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from specchain.document import escape_markdown
 from specchain.drafting.code_samples import api_sample, backend_sample, cache_sample
 from specchain.drafting.profile import LatencyCell, Profile, build_profile
 from specchain.facts.capacity import nice, short_number
+from specchain.facts.model import Fact
 from specchain.inputs import ChainInputs
 
 
@@ -17,7 +19,7 @@ def draft_document(inputs: ChainInputs) -> str:
 def draft_sections(inputs: ChainInputs) -> Iterator[str]:
     """The document as a sequence of sections (each ends with a blank line), so it can be streamed."""
     p = build_profile(inputs)
-    yield f"# Performance & Scalability: {p.app}\n\n"
+    yield f"# Performance & Scalability: {escape_markdown(p.app)}\n\n"  # the name as typed, markup and all
     for write in SECTIONS:
         yield write(p).strip("\n") + "\n\n"
 
@@ -39,12 +41,24 @@ def article(word: str) -> str:
     return "an" if word[:1].upper() in "AEIOU" else "a"
 
 
-def people(p: Profile, horizon: str) -> str:
-    """Concurrent users at a horizon; a range the brief gave is shown as the range."""
+def _concurrent_fact(p: Profile, horizon: str) -> Fact | None:
     fact = p.facts.get("users.concurrent") if horizon == "now" else p.facts.get(f"target.users.concurrent.{horizon}")
+    return fact if fact is not None and fact.number is not None else None
+
+
+def users_at(p: Profile, horizon: str) -> int:
+    """Concurrent users at a horizon: a figure the brief states is kept exactly ("777", never "about 780");
+    only computed figures are rounded."""
+    value = p.value(f"users.concurrent.{horizon}")
+    return round(value) if _concurrent_fact(p, horizon) is not None else nice(value)
+
+
+def people(p: Profile, horizon: str) -> str:
+    """Concurrent users at a horizon; a range the brief gave is shown as the range, as written."""
+    fact = _concurrent_fact(p, horizon)
     if fact is not None and fact.high is not None and fact.number is not None:
-        return f"{nice(fact.number):,}–{nice(fact.high):,}"
-    return f"{nice(p.value(f'users.concurrent.{horizon}')):,}"
+        return f"{round(fact.number):,}–{round(fact.high):,}"
+    return f"{users_at(p, horizon):,}"
 
 
 def cell(c: LatencyCell) -> str:
@@ -76,7 +90,7 @@ def executive_summary(p: Profile) -> str:
     platform = p.cloud if p.cloud != "On-premises" else "your own data centres" + (
         f" ({p.cloud_detail})" if p.cloud_detail else "")
     text = f"""## Executive Summary
-{p.app} must serve about **{people(p, 'now')} concurrent users** at peak today (around **{nice(p.value('rps.peak.now')):,} requests per second**) and grow to about **{people(p, '3y')}** within three years ({p.growth3:g}x). The performance goals are: {goals(p)}; and **{p.uptime:g}% availability** (at most {downtime(p)} of downtime a month), with no more than {plural(p.rpo_min, 'minute')} of data lost in a failure.
+{p.app} must serve {'' if _concurrent_fact(p, 'now') else 'about '}**{people(p, 'now')} concurrent users** at peak today (around **{nice(p.value('rps.peak.now')):,} requests per second**) and grow to about **{people(p, '3y')}** within three years ({p.growth3:g}x). The performance goals are: {goals(p)}; and **{p.uptime:g}% availability** (at most {downtime(p)} of downtime a month), with no more than {plural(p.rpo_min, 'minute')} of data lost in a failure.
 
 The scalability approach builds on what the team already uses ({stack}): stateless application servers that scale out automatically on {platform}, {article(p.database_name)} {p.database_name} primary with read replicas, {p.cache} in front of the database for hot data, {p.products['cdn']} for static assets and images, and {p.queue} to move slow work out of the user's request.
 
@@ -767,7 +781,7 @@ def event_factor(p: Profile) -> str:
 
 
 def testing(p: Profile) -> str:
-    now, one_year = nice(p.value("users.concurrent.now")), nice(p.value("users.concurrent.1y"))
+    now, one_year = users_at(p, "now"), users_at(p, "1y")
     return f"""## Performance Testing
 
 ### Load Testing Strategy
