@@ -335,7 +335,8 @@ def start_run(*, answers_version: int | None = None, continues: RunRecord | None
     chosen = continues.settings if continues else settings()
     key, key_source = api_key()
     if chosen.engine == "claude" and not key:
-        st.error("Claude needs an API key. Add one under Claude settings on the Generate page, or use the offline draft.")
+        st.error("Claude needs an API key: type it under Claude settings on the Generate page (a key is never saved, "
+                 "so after a reload it is asked for again), or use the offline draft.")
         return False
     work = ensure_workspace()
     try:

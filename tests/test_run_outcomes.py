@@ -154,3 +154,10 @@ def test_the_offline_draft_keeps_every_word_of_a_name_with_a_tag(step: ChainStep
     shown = safe.values["app_name"]
     assert re.sub(r"[‹›/]", "", shown).split() == re.sub(r"[<>/]", "", name).split()
     assert shown in record.document and "performance_planning" in record.document
+
+
+def test_a_failure_after_some_text_points_to_continue(step: ChainStep, fake_api: FakeAnthropic) -> None:
+    fake_api.scenarios = ["error_event"]
+    record = run(step, Workspace())
+    assert record.wrote_document and record.can_continue
+    assert "press Continue writing" in record.error and "generate again" not in record.error.lower()

@@ -236,6 +236,8 @@ def explain(exc: BaseException, model: str, *, partial: bool = False, key_source
     key_source says where the key came from: "session" (typed on the Generate page), or the server's own setting
     ("environment", "secrets"), which only whoever runs Spec Chain Studio can change."""
     kept = " What was written so far is kept." if partial else " Your brief is kept."
+    # The next step: with part of the document written, Continue finishes it; with none, Generate starts again.
+    again = "press Continue writing" if partial else "generate again"
     if isinstance(exc, anthropic.APIStatusError):
         kind = _error_type(exc)
         status = exc.status_code
@@ -272,14 +274,13 @@ def explain(exc: BaseException, model: str, *, partial: bool = False, key_source
             )
         if status == 429:
             return GenerationError(
-                "Claude has had too many requests from this key for now." + kept + " Wait a minute, then generate "
-                "again.",
+                "Claude has had too many requests from this key for now." + kept + f" Wait a minute, then {again}.",
                 kind="rate_limit",
                 retryable=True,
             )
         if status == 529 or status >= 500:
             return GenerationError(
-                "Claude is overloaded or having a problem right now." + kept + " Generate again in a minute, "
+                "Claude is overloaded or having a problem right now." + kept + f" In a minute, {again}, "
                 "or use the offline draft.",
                 kind="overloaded",
                 retryable=True,

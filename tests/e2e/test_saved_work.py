@@ -107,3 +107,11 @@ def test_a_killed_server_leaves_an_interrupted_version_that_continue_finishes(
         page.get_by_role("button", name="Open the document").click()
         expect(page.get_by_role("tab", name=re.compile(r"Template check \(17.17\)"))).to_be_visible()
     page.context.close()
+
+
+def test_an_example_picked_is_saved_at_once(page: Page, app_url: str) -> None:
+    open_app(page, app_url)
+    use_example(page)
+    expect(page).to_have_url(re.compile(r"[?&]w=[A-Za-z0-9_-]{22,}"))  # the link is in the address at once
+    page.reload()
+    expect(page.get_by_label("Product name (required)", exact=True)).to_have_value("TaskFlow Pro", timeout=30_000)
