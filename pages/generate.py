@@ -231,11 +231,16 @@ def run_summary() -> RunRecord | None:
     return record
 
 
+job = runs.service.follow(runs.token, state.active_run) if runs and running else None
+if job is None and running:  # the run ended between reading the work and now: read it again, as it is now
+    state = runs.state(fresh=True)
+    running = bool(state.active_run)
+
 engine_settings()
 
-job = runs.service.follow(runs.token, state.active_run) if runs and running else None
 if job is not None:
-    if st.session_state.pop("generate_pressed", False):  # pressed in a tab that had not seen this run yet
+    pressed = st.session_state.pop("generate_pressed", False)
+    if pressed and job.run_id != st.session_state.get("started_run"):  # pressed in a tab that hadn't seen this run
         st.warning(f"Version {job.version} is already being written for this work, perhaps in another tab: it is "
                    "shown below. Wait for it to finish, or press Stop to end it and generate again.",
                    icon=":material/hourglass_top:")

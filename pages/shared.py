@@ -340,8 +340,8 @@ def start_run(*, answers_version: int | None = None, continues: RunRecord | None
         return False
     work = ensure_workspace()
     try:
-        work.start(step(), current_inputs(), chosen, api_key=key, key_source=key_source,
-                   answers_version=answers_version, continues=continues)
+        job = work.start(step(), current_inputs(), chosen, api_key=key, key_source=key_source,
+                         answers_version=answers_version, continues=continues)
     except RunInProgress:
         st.warning("A document is already being written for this work (perhaps in another tab). Wait for it to "
                    "finish, or press Stop on the Generate page.", icon=":material/hourglass_top:")
@@ -349,6 +349,7 @@ def start_run(*, answers_version: int | None = None, continues: RunRecord | None
     except StoreError as error:
         st.error(error.message, icon=":material/error:")
         return False
+    st.session_state.started_run = job.run_id  # this tab's own run: a second click on Generate is not "another tab"
     sync_work(adopt_remote=False)
     st.switch_page(PAGES["generate"])
     return True

@@ -212,6 +212,10 @@ class StoredRun:
         self._read_at = time.monotonic()
 
     @property
+    def run_id(self) -> str:
+        return self._snapshot.run_id
+
+    @property
     def version(self) -> int:
         return self._snapshot.version
 
