@@ -126,7 +126,12 @@ def facts_panel(chain: ChainStep, inputs: ChainInputs) -> None:
     reading = read_brief(inputs)
     checks = len(reading.unread) + len(reading.conflicts)
     label = "What we read from your brief" + (f" · {checks} to check" if checks else "")
-    with st.expander(label, expanded=reading.needs_attention, icon=":material/fact_check:"):
+    # A toggle, not an expander: an expander draws its boxes on every rerun even when closed (a box per fact made
+    # typing in the brief 2.5× slower); a toggle that is off draws nothing. It is on when something needs checking.
+    with st.container(border=True):
+        if not st.toggle(label, value=reading.needs_attention,
+                         help="Each figure and technology we found, the words it came from, and a box to correct it."):
+            return
         if not reading.rows and not reading.unread:
             st.write("Nothing yet: the figures and technologies in your answers above will show here, so you can "
                      "check we read them right before the document is written.")

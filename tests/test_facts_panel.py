@@ -19,10 +19,15 @@ def at(monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return new_tab()
 
 
-def panel(at: AppTest):  # an AppTest expander
-    matches = [e for e in at.expander if e.label.startswith("What we read from your brief")]
-    assert len(matches) == 1, [e.label for e in at.expander]
+def panel(at: AppTest):  # an AppTest toggle: the panel's content is drawn only while it is on
+    matches = [t for t in at.toggle if t.label.startswith("What we read from your brief")]
+    assert len(matches) == 1, [t.label for t in at.toggle]
     return matches[0]
+
+
+def open_panel(at: AppTest) -> None:
+    if not panel(at).value:
+        panel(at).set_value(True).run()
 
 
 def captions(at: AppTest) -> str:
@@ -35,7 +40,8 @@ def tab_labels(at: AppTest) -> list[str]:
 
 def test_the_panel_shows_each_fact_with_the_words_it_came_from_and_explains_the_terms(at: AppTest) -> None:
     load_example(at)
-    assert not panel(at).proto.expanded  # nothing needs attention in this brief: it stays out of the way
+    assert not panel(at).value  # nothing needs attention in this brief: it stays out of the way
+    open_panel(at)
     assert at.text_input(key="fact_availability").label == "Availability (uptime)"
     assert at.text_input(key="fact_availability").value == "99.95%"
     assert at.text_input(key="fact_users.concurrent").value == "8,000 users"
@@ -49,6 +55,7 @@ def test_the_panel_shows_each_fact_with_the_words_it_came_from_and_explains_the_
 
 def test_a_correction_reaches_the_prompt_and_the_draft_and_survives_a_reload(at: AppTest) -> None:
     load_example(at)
+    open_panel(at)
     at.text_input(key="fact_availability").input("99.99%").run()
     assert not at.exception
     assert "**Corrected by you**; we read “99.95%”" in captions(at)
@@ -69,6 +76,7 @@ def test_a_correction_reaches_the_prompt_and_the_draft_and_survives_a_reload(at:
     token = at.session_state["workspace_token"]
     reloaded = new_tab(token)  # a reload, or the link opened on another computer
     reloaded.switch_page("pages/brief.py").run()
+    open_panel(reloaded)
     assert reloaded.text_input(key="fact_availability").value == "99.99%"
     assert "**Corrected by you**" in captions(reloaded)
     button(reloaded, "Undo").click().run()  # back to what the brief says, and saved
@@ -78,6 +86,7 @@ def test_a_correction_reaches_the_prompt_and_the_draft_and_survives_a_reload(at:
 
 def test_an_emptied_box_removes_the_fact_and_the_draft_assumes_instead(at: AppTest) -> None:
     load_example(at)
+    open_panel(at)
     at.text_input(key="fact_rpo").input("").run()
     assert at.text_input(key="fact_rpo").value == ""
     assert "**Removed by you**" in captions(at)
@@ -89,17 +98,19 @@ def test_conflicting_or_unread_figures_open_the_panel_and_a_correction_settles_t
     at.text_input(key="field_app_name").input("Acme").run()
     at.text_area(key="field_expected_load").input("8,000 people at the same moment. 42 widgets").run()
     at.text_area(key="field_performance_requirements").input("RTO 1 minute, 99.9% uptime").run()
-    assert panel(at).proto.expanded and panel(at).label == "What we read from your brief · 2 to check"
+    assert panel(at).value and panel(at).label == "What we read from your brief · 2 to check"
     warnings = "\n".join(w.value for w in at.warning)
     assert "shorter than a typical automatic database failover" in warnings
     assert "“42 widgets”: what does this figure measure" in warnings
     at.text_input(key="fact_rto").input("30 minutes").run()
+    open_panel(at)  # its label (and so the toggle) changed with the count; it opens again for what is left
     assert "database failover" not in "\n".join(w.value for w in at.warning)
     assert panel(at).label == "What we read from your brief · 1 to check"
 
 
 def test_an_answer_shows_as_answered_and_updates_the_fact(at: AppTest) -> None:
     load_example(at)
+    open_panel(at)
     generate(at)
     at.switch_page("pages/document.py").run()
     assert "Recovery time (RTO)" in at.text_area(key="answer_v1_0").label
@@ -130,6 +141,7 @@ def test_the_figures_check_lists_a_planted_mismatch_in_a_claude_version_and_none
     at: AppTest,
 ) -> None:
     load_example(at)
+    open_panel(at)
     generate(at)
     at.switch_page("pages/document.py").run()
     assert ":material/fact_check: Figures check (0)" in tab_labels(at)
@@ -155,6 +167,7 @@ def test_the_figures_check_lists_a_planted_mismatch_in_a_claude_version_and_none
 
 def test_the_figures_check_uses_the_corrections_a_version_was_written_with(at: AppTest) -> None:
     load_example(at)
+    open_panel(at)
     at.text_input(key="fact_availability").input("99.9%").run()  # the PM says the brief's 99.95% was wrong
     generate(at)
     token = at.session_state["workspace_token"]
