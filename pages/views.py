@@ -19,7 +19,8 @@ from specchain.exports import (
     to_markdown,
     to_pdf,
 )
-from specchain.facts import Mismatch, check_figures, read_facts
+from specchain.facts import Mismatch, check_figures, checked_topics, read_facts
+from specchain.facts.check import TOPIC_LABELS
 from specchain.inputs import ChainInputs
 from specchain.records import RunRecord
 from specchain.steps import ChainStep, load_step
@@ -54,21 +55,38 @@ def _mismatches(document: str, inputs_json: str) -> tuple[Mismatch, ...]:
     return tuple(check_figures(document, read_facts(inputs.values, inputs.answers, inputs.corrections)))
 
 
+@functools.lru_cache(maxsize=64)
+def _checked(inputs_json: str) -> tuple[str, ...]:
+    inputs = ChainInputs.model_validate_json(inputs_json)
+    return checked_topics(read_facts(inputs.values, inputs.answers, inputs.corrections))
+
+
 def figures_check(record: RunRecord, chain: ChainStep) -> None:
-    """Each figure of the document that contradicts the brief, quoting the brief's own words."""
+    """Each figure of the document that contradicts the brief, quoting the brief's own words; and what could be
+    checked at all (a topic the brief doesn't state, or that wasn't read, is never reported as agreeing)."""
     mismatches = figure_mismatches(record)
+    checked = _checked(record.inputs.model_dump_json())
+    unchecked = [label for topic, label in TOPIC_LABELS.items() if topic not in checked]
+    scope = ("Checked: " + ", ".join(TOPIC_LABELS[t] for t in checked) + "." if checked
+             else "Nothing could be checked: we read no figures to compare from your brief.")
+    if unchecked:
+        scope += " Not checked (not in your brief, or not read from it): " + ", ".join(unchecked) + "."
     if not mismatches:
-        st.success("The document's figures agree with your brief: availability, speed targets, people at the same "
-                   "moment, recovery targets, growth, hosting and database, wherever the document states them.",
-                   icon=":material/task_alt:")
+        if checked:
+            st.success("The document's figures agree with your brief wherever the document states them. " + scope,
+                       icon=":material/task_alt:")
+        else:
+            st.info(scope + " Add them on the Brief page (or correct what we read) to have them checked.",
+                    icon=":material/info:")
         return
     st.warning(f"**{len(mismatches)} figure{'s' if len(mismatches) != 1 else ''} in the document "
-               f"contradict{'s' if len(mismatches) == 1 else ''} your brief.** Each is quoted below with the words "
-               "of the brief it contradicts. If the brief is what's wrong, correct it (or what we read from it) on "
-               "the Brief page and run again.", icon=":material/warning:")
+               f"contradict{'s' if len(mismatches) == 1 else ''} your brief.** Correct them in the Edit tab, or "
+               "run again: fix the brief or what we read from it on the Brief page first if the brief is what's "
+               "wrong.", icon=":material/warning:")
     for mismatch in mismatches:
         st.markdown(f"- :material/cancel: {_plain(mismatch.message)}  \n  *In the document:* "
                     f"“{_plain(mismatch.document_words)}”")
+    st.caption(scope)
 
 
 def _plain(text: str) -> str:

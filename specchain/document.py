@@ -243,6 +243,8 @@ def join_continuation(first: str, second: str) -> str:
        the first, so a line break it drops is restored and one it adds is not doubled).
     3. A "#" heading that starts the continuation on a new line, or glued straight to a visible text ending in
        a word, gets a blank line before it, unless the visible text ends inside a code fence.
+    4. A block that is no table row ("Growth multipliers used: …") starting on the line after a table's last row
+       gets a blank line before it (GFM would read it as one more row), unless inside a code fence.
 
     Rule 1 is ambiguous when a line legitimately goes on with the same characters it started with (a cut after
     the first "#" of "## Title", or after "|--------" in a table's "|--------|---------|" row): a rewrite of the
@@ -268,7 +270,17 @@ def join_continuation(first: str, second: str) -> str:
             gap = gap[: len(gap) - len(indent)] + "\n" + indent
         elif not gap and _GLUED_HEADING_START.match(body) and not visible.endswith("#"):
             gap = "\n\n"
+    elif _ends_table(visible, gap, body):
+        gap = gap[: gap.rfind("\n") + 1] + "\n" + gap[gap.rfind("\n") + 1 :]
     return visible + gap + body
+
+
+def _ends_table(visible: str, gap: str, body: str) -> bool:
+    """Whether a block that is no table row follows a table's last row with a single line break (GFM would read
+    the paragraph as one more row of the table: rule 4 keeps a blank line between them)."""
+    if gap.count("\n") != 1 or not body or body.startswith("|") or _inside_fence(visible):
+        return False
+    return visible[visible.rfind("\n") + 1 :].lstrip(" \t").startswith("|")
 
 
 def _repeat_start(visible: str, stored_gap: str, second: str) -> int | None:

@@ -2,9 +2,10 @@
 
 The model is sent the text so far without its trailing white space (the "visible" text) and resumes in one of four
 ways: (a) exactly after it, even mid-word; (b) rewriting the unfinished last line; (c) repeating the last lines;
-(d) starting the next block, with the blank line before it, a single line break, or (before a heading, or when
-the stored text already ends in a blank line) none at all. Each way is tried at every cut position of real
-documents: the offline drafts of the three example briefs and the long model-style document.
+(d) starting the next block, with the blank line before it, a single line break, or (before a heading, when the
+stored text already ends in a blank line, or after a table's last row and its line break) none at all. Each way is
+tried at every cut position of real documents: the offline drafts of the three example briefs and the long
+model-style document.
 """
 
 from __future__ import annotations
@@ -59,9 +60,19 @@ def resumes(document: str, cut: int, lines_back: int) -> Iterator[tuple[str, str
     if document.count("\n", len(visible), block_at) == 2 and block_at < len(document):  # a blank line, then a block
         block = document[document.rfind("\n", 0, block_at) + 1:]  # from its line's start: keeps its indentation
         yield "d blank line", first, "\n\n" + block
-        if block_at in heading_starts(document) or first[len(visible):].count("\n") == 2:
+        if block_at in heading_starts(document) or first[len(visible):].count("\n") == 2 \
+                or after_table_row(first, block):
             yield "d line break", first, "\n" + block
             yield "d directly", first, block
+
+
+def after_table_row(first: str, block: str) -> bool:
+    """A cut between the two line breaks after a table, before a block that is no table row: the join keeps the
+    blank line (GFM would read the block glued to the table as one more row), so the model may drop it."""
+    visible = first.rstrip()
+    last_line = visible[visible.rfind("\n") + 1:]
+    return first[len(visible):] == "\n" and last_line.lstrip(" \t").startswith("|") \
+        and not block.lstrip(" \t").startswith("|")
 
 
 def rewrite_reading(first: str, continuation: str) -> str | None:
@@ -128,6 +139,12 @@ def test_any_cut_and_any_repeat_length(document: str, data: st.DataObject, lines
         ("Cache rules.\n\n", "Next paragraph.\n", "Cache rules.\n\nNext paragraph.\n"),
         # A table row goes on the next line, not after a blank line.
         ("| a | 1 |\n", "| b | 2 |\n", "| a | 1 |\n| b | 2 |\n"),
+        # A paragraph after a table's last row gets a blank line, or GFM reads it as one more row.
+        ("| a | 1 |\n", "Growth multipliers used: 2x\n", "| a | 1 |\n\nGrowth multipliers used: 2x\n"),
+        ("| a | 1 |\n", "\nGrowth multipliers used: 2x\n", "| a | 1 |\n\nGrowth multipliers used: 2x\n"),
+        ("| a | 1 |", "\nGrowth multipliers used: 2x\n", "| a | 1 |\n\nGrowth multipliers used: 2x\n"),
+        ("| a | 1 |\n\n", "Growth multipliers used: 2x\n", "| a | 1 |\n\nGrowth multipliers used: 2x\n"),
+        ("```\n| a | 1 |\n", "text\n", "```\n| a | 1 |\ntext\n"),  # inside a code block: as written
         # Inside a code block a "# comment" is not a heading.
         ("```yaml\nkey: 1\n", "# comment\n", "```yaml\nkey: 1\n# comment\n"),
         # "C#" and "##" mid-line go on the same line.
@@ -143,12 +160,14 @@ def test_joins_the_model_cannot_see_whole(first: str, second: str, joined: str) 
 
 # Cuts around a blank line before a heading, inside a run of markup, mid-word, and just before white space (a
 # space, a table row's line break, a paragraph break). "block" drops the line breaks before the next block, which
-# only a heading can show (see join_continuation), so it is not tried before a table row or a paragraph.
+# only a heading, or a block after a table, can show (see join_continuation), so it is not tried before a table
+# row or before a paragraph that follows a paragraph.
 CUTS = [("\n\n## Caching Strategy", 0), ("\n\n## Caching Strategy", 1), ("\n\n## Caching Strategy", 2),
         ("|---------|", 4), ("000 concurrent", 4), ("000 concurrent", 3), ("\n| API Response", 0),
-        ("\n\nThe scalability approach", 0)]
+        ("\n\nThe scalability approach", 0), ("\n\nGrowth multipliers used", 1)]
+# "block" at the blank line after a table (the last cut) drops both line breaks: the join must restore them.
 RESUMES = [(resume, *cut) for resume in ("line", "exact", "lines", "block") for cut in CUTS
-           if resume != "block" or cut not in CUTS[6:]]
+           if resume != "block" or cut not in CUTS[6:8]]
 
 @pytest.mark.parametrize(("resume", "marker", "offset"), RESUMES)
 def test_continue_through_the_sdk_gives_the_whole_document(

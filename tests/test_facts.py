@@ -311,3 +311,71 @@ def test_rpo_and_rto_in_either_order(rpo: int, rto: int, unit: str) -> None:
     for text in (f"RPO {rpo} {unit}, RTO {rto} {unit}", f"RTO {rto} {unit}; RPO {rpo} {unit}"):
         f = facts(performance_requirements=text)
         assert (f.number("rpo"), f.number("rto")) == (rpo, rto)
+
+
+# ---- Chinese and Japanese briefs: no spaces around the numbers ------------------------------------------------------
+def test_a_japanese_brief_is_read_as_written() -> None:
+    f = facts(expected_load="月間アクティブユーザー約10万人、ピーク時の同時接続は5,000人、1日あたり予約50万件、データ量は3TB。",
+              performance_requirements="ページ表示は2秒以内、APIの応答は95パーセンタイルで300ミリ秒以内、稼働率99.95%。",
+              growth_projections="毎年3倍に成長し、")
+    assert f.number("users.monthly_active") == 100_000
+    assert f.number("users.concurrent") == 5000
+    assert f.number("load.per_day") == 500_000
+    assert f.number("data.size") == 3000
+    assert f.number("latency.api.p95") == 300
+    assert f.number("latency.page.target") == 2000  # the p95 is the API's, said in its own part
+    assert f.number("availability") == 99.95
+    assert f.number("growth.traffic.1y") == 3
+    assert f.unread == ()
+
+
+def test_a_chinese_brief_is_read_as_written() -> None:
+    f = facts(expected_load="月活用户10万，同时在线5000人，每天50万订单，数据量3TB。",
+              performance_requirements="页面加载2秒以内，接口响应95百分位300毫秒以内，可用性99.95%。",
+              growth_projections="每年增长3倍。")
+    assert f.number("users.monthly_active") == 100_000
+    assert f.number("users.concurrent") == 5000
+    assert f.number("load.per_day") == 500_000  # the people are not added to the orders
+    assert f.number("data.size") == 3000
+    assert f.number("latency.api.p95") == 300
+    assert f.number("latency.page.target") == 2000
+    assert f.number("availability") == 99.95
+    assert f.number("growth.traffic.1y") == 3
+
+
+def test_a_japanese_answer_updates_the_concurrency_fact() -> None:
+    answer = Answer(version=1, question="How many people use it at the same moment at peak?",
+                    answer="ピーク時の同時接続は5,000人（平日の12時〜13時）")
+    f = read_facts({"app_name": "Acme", "expected_load": "About 2,000 people at peak."}, [answer])
+    assert f.number("users.concurrent") == 5000
+    assert f.get("users.concurrent").origin == "answer"  # type: ignore[union-attr]
+    assert f.unread == ()
+
+
+# ---- German ordinals and "min." -------------------------------------------------------------------------------------
+def test_a_german_ordinal_percentile_is_not_a_sentence_end() -> None:
+    f = facts(performance_requirements="Antwortzeit der API unter 200 Millisekunden (95. Perzentil), "
+                                       "Verfügbarkeit 99,95 %")
+    assert f.number("latency.api.p95") == 200
+    assert f.number("availability") == 99.95
+    assert f.unread == ()
+
+
+def test_minutes_before_a_full_stop_end_the_sentence_but_min_before_a_number_does_not() -> None:
+    f = facts(performance_requirements="RTO 30 min. Failover in 20 seconds")
+    assert f.number("rto") == 30
+    assert f.number("failover") == pytest.approx(20 / 60)
+    g = facts(expected_load="Wir erwarten min. 500 Nutzer gleichzeitig.")
+    assert g.number("users.concurrent") == 500
+
+
+@pytest.mark.parametrize(("text", "page_key"), [
+    ("Pages load in 2 s, API p95 300 ms", "latency.page.target"),
+    ("p95: pages 2 s, API 300 ms", "latency.page.p95"),
+    ("Pages under 2 s and API calls under 300 ms at the 95th percentile", "latency.page.p95"),
+])
+def test_a_percentile_covers_the_clause_unless_another_part_names_it_for_its_own_figure(text: str,
+                                                                                       page_key: str) -> None:
+    f = facts(performance_requirements=text)
+    assert f.number(page_key) == 2000
+    assert f.number("latency.api.p95") == 300

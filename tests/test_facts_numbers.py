@@ -145,3 +145,31 @@ def test_spans_are_the_words_they_came_from(text: str) -> None:
     for q in find_quantities(text):
         assert text[q.start:q.end].strip() == q.text
         assert q.high is None or q.high >= 0
+
+
+# ---- Chinese and Japanese: numbers touch the characters, no spaces ------------------------------------------------
+CJK_WORDS = ["同時接続は", "人", "月活用户", "约", "約", "、", "，", "。", "以内", "稼働率", "件"]
+
+
+@settings(deadline=None)  # timing is for bench/, not tests: a loaded CI machine must not fail them
+@given(st.integers(min_value=1, max_value=999_999), st.sampled_from(CJK_WORDS), st.sampled_from(CJK_WORDS))
+def test_a_number_touching_cjk_characters_is_read(n: int, before: str, after: str) -> None:
+    text = f"{before}{n:,}{after}"
+    found = find_quantities(text)
+    assert [q.value for q in found] == [n]
+    assert text[found[0].start:found[0].end].strip() == found[0].text
+
+
+@pytest.mark.parametrize("text,kind,value", [
+    ("約10万人", "count", 100_000), ("50万件", "count", 500_000), ("300ミリ秒以内", "duration", 0.3),
+    ("300毫秒", "duration", 0.3), ("2秒以内", "duration", 2), ("30分以内", "duration", 1800),
+    ("99.95%。", "percent", 99.95), ("99.9％", "percent", 99.9), ("3倍に成長", "multiplier", 3),
+    ("データ量は3TB", "size", 3000),
+])
+def test_cjk_units_and_scales(text: str, kind: str, value: float) -> None:
+    q = parse_quantity(text)
+    assert q is not None and q.kind == kind and q.value == pytest.approx(value)
+
+
+def test_a_number_glued_to_latin_letters_is_still_part_of_a_word() -> None:
+    assert find_quantities("abc12") == []

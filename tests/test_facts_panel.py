@@ -176,3 +176,12 @@ def test_the_figures_check_uses_the_corrections_a_version_was_written_with(at: A
     assert at.selectbox(key="viewing_version").value == number
     assert ":material/fact_check: Figures check (1)" in tab_labels(at)  # only the database is left
     assert "99.95%" not in all_text(at)
+
+
+def test_a_brief_with_no_figures_is_never_said_to_agree(at: AppTest) -> None:
+    at.text_input(key="field_app_name").input("さくら").run()
+    at.text_area(key="field_expected_load").input("Lots of people, mostly in the evening").run()
+    generate(at)
+    at.switch_page("pages/document.py").run()
+    assert any("Nothing could be checked" in i.value for i in at.info)
+    assert not any("agree with your brief" in s.value for s in at.success)

@@ -111,7 +111,7 @@ Hosted on AWS (us-east-1, us-west-2). PostgreSQL is assumed as the database. Upt
 """
     found = mismatches(document, brief)
     topics = [m.topic for m in check_figures(document, read_facts(brief.values))]
-    assert "The document says RTO 1 minute; your brief says RTO 30 minutes (“RPO 1 min, RTO 30 min.”)." in found
+    assert "The document says RTO 1 minute; your brief says RTO 30 minutes (“RPO 1 min, RTO 30 min”)." in found
     assert any(m.startswith("The document says AWS, us-east-1, us-west-2; your brief says on-premises, no public "
                             "cloud") for m in found)
     assert any(m.startswith("The document says PostgreSQL; your brief says Oracle 19c") for m in found)
@@ -142,3 +142,26 @@ def test_the_clarification_section_may_quote_alternatives() -> None:
 @pytest.mark.parametrize(("name", "inputs"), example_inputs(), ids=[n for n, _ in example_inputs()])
 def test_the_offline_drafts_of_the_example_briefs_pass_the_check(name: str, inputs: ChainInputs) -> None:
     assert mismatches(draft_document(inputs), inputs) == []
+
+
+def test_only_the_topics_the_brief_states_count_as_checked() -> None:
+    from specchain.facts.check import TOPIC_LABELS, checked_topics, unchecked_topics
+
+    full = read_facts(TASKFLOW.values)
+    assert {"availability", "latency", "concurrency", "database"} <= set(checked_topics(full))
+    empty = read_facts({"app_name": "Acme", "expected_load": "quite a lot", "performance_requirements": "fast"})
+    assert checked_topics(empty) == ()
+    assert check_figures(CONSISTENT, empty) == []  # nothing to compare is not "agrees with your brief"
+    assert unchecked_topics(empty) == tuple(TOPIC_LABELS)
+    japanese = read_facts({"app_name": "Acme", "performance_requirements": "稼働率99.95%。"})
+    assert checked_topics(japanese) == ("availability",)
+    assert set(checked_topics(japanese)) | set(unchecked_topics(japanese)) == set(TOPIC_LABELS)
+
+
+def test_a_mismatch_is_only_ever_reported_for_a_checked_topic() -> None:
+    from specchain.facts.check import checked_topics
+
+    brief = read_facts({"app_name": "Acme", "performance_requirements": "99.9% uptime"})
+    found = check_figures(CONSISTENT, brief)
+    topics = {m.topic for m in found}
+    assert topics == {"availability"} and topics <= set(checked_topics(brief))

@@ -153,3 +153,27 @@ def test_the_brief_s_conflicts_are_reported_and_asked(step: ChainStep) -> None:
         "app_name": "Clash", "performance_requirements": "RTO 5 minutes, failover within 10 minutes"}))
     assert "Targets in the brief that conflict" in document
     assert any("shorter than the failover time" in q for q in clarification_items(document, step.clarification_section))
+
+
+def test_a_target_said_twice_is_written_once_and_a_stated_count_is_kept_exactly() -> None:
+    _name, inputs = EXAMPLES[0]
+    values = dict(inputs.values)
+    values["performance_requirements"] = ("Antwortzeit der API unter 500 ms (95. Perzentil). "
+                                          "Bestellungen werden in unter 500 ms bestätigt. Verfügbarkeit 99,9 %.")
+    values["expected_load"] = "777 users at once at peak"
+    document = draft_document(inputs.model_copy(update={"values": values}))
+    assert "API responses under **500ms** at the 95th percentile; and" in document
+    assert "responses under **500ms**;" not in document.replace("API responses under **500ms**", "")
+    assert re.search(r"^\| API Response \|", document, re.MULTILINE)
+    assert not re.search(r"^\| Response \|", document, re.MULTILINE)
+    assert "**777 concurrent users**" in document and "| Concurrent Users | 777 |" in document
+    assert "780 concurrent" not in document and "780 virtual users" not in document
+    assert "777 virtual users (today's peak)" in document
+
+
+def test_a_distinct_unnamed_target_keeps_its_own_row() -> None:
+    _name, inputs = EXAMPLES[0]
+    values = dict(inputs.values)
+    values["performance_requirements"] = "API p95 under 300 ms. Bestellungen werden in unter 800 ms bestätigt."
+    document = draft_document(inputs.model_copy(update={"values": values}))
+    assert re.search(r"^\| Response \| < 800ms \|", document, re.MULTILINE)

@@ -89,6 +89,46 @@ def check_figures(markdown: str, facts: Facts) -> list[Mismatch]:
     return list(unique.values())
 
 
+# What the check compares, in the order a page lists it: (topic as in Mismatch.topic, words for people).
+TOPIC_LABELS: dict[str, str] = {
+    "availability": "availability", "latency": "speed targets", "concurrency": "people at the same moment",
+    "rpo": "data loss allowed (RPO)", "rto": "recovery time (RTO)", "growth": "growth in one and three years",
+    "platform": "hosting", "database": "database",
+}
+
+
+def _states(facts: Facts, topic: str) -> bool:
+    """Whether the facts hold what the check needs to compare a topic (mirrors each _topic function below)."""
+    if topic == "availability":
+        return facts.number("availability") is not None
+    if topic == "latency":
+        return any(f.number is not None for f in facts.starting("latency."))
+    if topic == "concurrency":
+        return facts.number("users.concurrent") is not None
+    if topic in ("rpo", "rto"):
+        return facts.number(topic) is not None
+    if topic == "growth":
+        return any(facts.number(f"growth.{metric}.{years:g}y") is not None
+                   for metric in ("users", "traffic") for years in HORIZON_WORDS)
+    if topic == "platform":
+        return any(facts.get(k) is not None for k in ("platform.provider", "platform.geography", "platform.regions"))
+    if topic == "database":
+        return facts.get("stack.database") is not None
+    return False
+
+
+def checked_topics(facts: Facts) -> tuple[str, ...]:
+    """The topics check_figures can confirm for these facts. A topic the brief doesn't state (or we couldn't read)
+    is never checked, so "no mismatch" says nothing about it: a page must not call the document in agreement there."""
+    return tuple(topic for topic in TOPIC_LABELS if _states(facts, topic))
+
+
+def unchecked_topics(facts: Facts) -> tuple[str, ...]:
+    """The topics check_figures could not check: not in the brief, or not read from it."""
+    checked = set(checked_topics(facts))
+    return tuple(topic for topic in TOPIC_LABELS if topic not in checked)
+
+
 def _parts(lines: list[str]) -> list[tuple[str, str]]:
     """(line, part): each line cut into sentences and then at ", " and " and ", so a figure meets only its words."""
     return [(line, part) for line in lines for part in _line_parts(line)]

@@ -16,7 +16,8 @@ Rules (in this order):
    A scale word on the second number only applies to both ("2–3M" is 2M–3M).
 4. Units after the number: % (also "percent", "Prozent", with or without a space), durations (ms, s, sec,
    seconds, min, minutes, Minuten, h, hours, Stunden, days, Tage) and sizes (B, KB, MB, GB, TB, PB and the binary
-   KiB…PiB). Durations are kept in seconds, sizes in gigabytes (10⁹ bytes).
+   KiB…PiB). Durations are kept in seconds, sizes in gigabytes (10⁹ bytes). Chinese and Japanese units too
+   (ミリ秒/毫秒, 秒, 分, 時間/小时, ％, 倍), and a number may touch CJK characters on either side ("約10万人").
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ SCALES: list[tuple[str, float]] = [
 SCALE_RE = re.compile("|".join(f"(?P<s{i}>{p})" for i, (p, _) in enumerate(SCALES)))
 
 DURATIONS: list[tuple[str, float]] = [
-    (r"ms|msec|millisec(?:ond)?s?|millisekunden?", 0.001),
-    (r"s|sec|secs|seconds?|sek|sekunden?", 1.0),
-    (r"min|mins|minutes?|minuten?", 60.0),
-    (r"h|hrs?|hours?|std\.?|stunden?", 3600.0),
+    (r"ms|msec|millisec(?:ond)?s?|millisekunden?|ミリ秒|毫秒", 0.001),
+    (r"s|sec|secs|seconds?|sek|sekunden?|秒(?:钟|間)?", 1.0),
+    (r"min|mins|minutes?|minuten?|分(?:钟|間)?", 60.0),
+    (r"h|hrs?|hours?|std\.?|stunden?|小时|時間", 3600.0),
     (r"days?|tage?n?", 86400.0),
 ]
 SIZES: list[tuple[str, float]] = [
@@ -50,15 +51,18 @@ SIZES: list[tuple[str, float]] = [
     (r"kib", 1024 / 1e9), (r"pb", 1e6), (r"tb", 1e3), (r"gb", 1.0), (r"mb", 1e-3), (r"kb", 1e-6),
 ]
 UNIT_RE = re.compile(
-    r"\s?(?:(?P<pct>%|percent\b|per cent\b|prozent\b)"
+    r"\s?(?:(?P<pct>%|％|percent\b|per cent\b|prozent\b|パーセント(?!タイル))"
     + "".join(f"|(?P<d{i}>(?:{p})(?![a-zA-Zäöü]))" for i, (p, _) in enumerate(DURATIONS))
     + "".join(f"|(?P<z{i}>{p}(?![a-zA-Z]))" for i, (p, _) in enumerate(SIZES))
-    + r"|(?P<x>x(?![a-zA-Z])|×|times\b|mal\b|fold\b))",
+    + r"|(?P<x>x(?![a-zA-Z])|×|倍|times\b|mal\b|fold\b))",
     re.IGNORECASE,
 )
 
+# Chinese and Japanese write numbers touching the characters ("同時接続は5,000人"), so a CJK character before a
+# number does not make it part of a word the way a letter does ("abc12").
+CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"  # kana, Han, Hangul, full width
 DIGITS = re.compile(
-    r"(?<![\w.,])(?:\d{1,3}(?:(?P<sep>[,.'’\u00a0\u202f ])\d{3})(?:(?P=sep)\d{3})*(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?![\d])"
+    r"(?<![.,])(?<!(?![" + CJK + r"])\w)(?:\d{1,3}(?:(?P<sep>[,.'’\u00a0\u202f ])\d{3})(?:(?P=sep)\d{3})*(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?![\d])"
 )
 RANGE_JOIN = re.compile(r"\s*(?:[–—-]|to|bis|~)\s*", re.IGNORECASE)
 BETWEEN = re.compile(r"\b(?:between|zwischen|from|von)\s+$", re.IGNORECASE)

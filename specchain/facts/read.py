@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from specchain.facts import products as P
 from specchain.facts.model import AnsweredQuestion, Fact, Facts, Origin, Unread
 from specchain.facts.numbers import (
+    CJK,
     WORD_NUMBERS,
     Quantity,
     find_quantities,
@@ -66,8 +67,8 @@ OPERATIONS = [  # (operation, words); the first that matches the clause part win
     ("search", r"search|suche|\bfeed\b"), ("report", r"report|export|bericht|auswertung"),
     ("checkout", r"checkout|check-out|payment|zahlung|kasse"), ("image", r"image|photo|picture|bild"),
     ("processing", r"visible|process|ingest|arriv|deliver|sichtbar|verarbeit"),
-    ("api", r"\bapi\b|endpoint|call|request|response|anfrage|aufruf|antwort|backend|server"),
-    ("page", r"page|dashboard|board|screen|load|open|home|view|seite|lädt|laden|öffnet|ui\b|app\b"),
+    ("api", r"(?<![a-z])api(?![a-z])|応答|响应|接口|endpoint|call|request|response|anfrage|aufruf|antwort|backend|server"),
+    ("page", r"page|dashboard|board|screen|load|open|home|view|seite|lädt|laden|öffnet|ui\b|app\b|ページ|画面|表示|页面|页"),
 ]
 OPERATION_LABELS = {"search": "Search", "report": "Report generation", "checkout": "Checkout", "image": "Image load",
                     "processing": "Processing delay", "api": "API response", "page": "Page load",
@@ -77,16 +78,19 @@ PERCENTILE_LABELS = {"p50": "median", "p90": "90th percentile", "p95": "95th per
                      "max": "never slower than"}
 
 CONCURRENT = (r"concurrent|simultan|at the same time|same moment|at once|gleichzeitig|parallel|zeitgleich|"
-              r"online at|concurrently|in-flight sessions|同时|同時")
+              r"online at|concurrently|in-flight sessions|同时|同時|并发")
 USERS = (r"users?|nutzer\w*|benutzer\w*|anwender\w*|people|persons|members|buyers|sellers|players|students|"
-         r"staff|employees|mitarbeit\w*|clinicians|agents|visitors|besucher\w*|sessions|accounts|kunden|patients")
+         r"staff|employees|mitarbeit\w*|clinicians|agents|visitors|besucher\w*|sessions|accounts|kunden|patients|"
+         r"ユーザー?|利用者|会員|用户|人")
 CUSTOMERS = (r"customers?|clients?|tenants?|organi[sz]ations?|compan(?:y|ies)|hospitals?|clinics?|health systems?|"
              r"mandanten|firmen|unternehmen|kunden(?!\w*(?:nutzer|benutzer))")
-PER_DAY = r"\b(?:a|per|each|every|pro|am|je)\s+(?:day|tag)\b|\bdaily\b|/\s?day|täglich|\bday\b"
-PER_MONTH = r"\b(?:a|per|each|every|pro|im|je)\s+(?:month|monat)\b|\bmonthly\b|/\s?month|monatlich"
+PER_DAY = (r"\b(?:a|per|each|every|pro|am|je)\s+(?:day|tag)\b|\bdaily\b|/\s?day|täglich|\bday\b|"
+           r"(?:1|一)日|日あたり|毎日|每天|每日|日均|/日")
+PER_MONTH = (r"\b(?:a|per|each|every|pro|im|je)\s+(?:month|monat)\b|\bmonthly\b|/\s?month|monatlich|"
+             r"(?:1|一|毎|每)月|月あたり|/月")
 PER_SECOND = r"req(?:uest)?s?\s*/\s*s(?:ec)?\b|\brps\b|\bqps\b|\btps\b|per second|pro sekunde|/\s?s\b|a second"
 PER_MINUTE = r"per minute|pro minute|/\s?min\b|a minute|\brpm\b"
-AVAILABILITY = r"uptime|availab|verfügbar|\bsla\b|\bslo\b|up time|erreichbar"
+AVAILABILITY = r"uptime|availab|verfügbar|\bsla\b|\bslo\b|up time|erreichbar|稼働率|可用性|可用率|稼働"
 PERCENTILE_OF = r"^\s*(?:of|der|aller|of all)\s+(?:the\s+|all\s+)?(?:\w+\s+){0,2}?(?:calls|requests|queries|responses|anfragen|aufrufe|zugriffe|transactions|page ?loads|users|searches|operations)"
 RPO = r"\brpo\b|data loss|lost data|lose|verlust|verloren|recovery point"
 RTO = r"\brto\b|recover|back (?:up|online|in service)|restor|wiederherstell|wieder (?:verfügbar|online)|recovery time"
@@ -103,9 +107,13 @@ ORDINALS = {"first": 1, "next": 1, "second": 2, "zweiten": 2, "third": 3, "dritt
 
 
 # A full stop ends a clause, but not after an abbreviation ("3,5 Mio. Nutzer", "8 Tsd. Nutzer", "ca. 500").
+# "min." after a number is minutes ending a sentence ("RTO 30 min. Failover …"), elsewhere "mindestens"; a
+# number with a full stop before "Perzentil" is a German ordinal ("95. Perzentil"). 。！？； end CJK sentences.
 CLAUSE_END = re.compile(r"(?<!\bmio)(?<!\bmrd)(?<!\btsd)(?<!\bca)(?<!\bbzw)(?<!\bapprox)(?<!\bvs)(?<!\bmax)"
-                        r"(?<!\bmin)(?<!\bz\.b)(?<!\be\.g)(?<!\bi\.e)(?<!\bd\.h)(?<!\bu\.a)\.(?=\s|$)|[;\n!?]",
+                        r"(?<!\bz\.b)(?<!\be\.g)(?<!\bi\.e)(?<!\bd\.h)(?<!\bu\.a)"
+                        r"(?<!\d(?=\.\s{0,3}(?:perzentil|percentil|quantil)))\.(?=\s|$)|[;\n!?。！？；]",
                         re.IGNORECASE)
+MIN_ABBREVIATION = re.compile(r"(?<![\d\s])\s*\bmin$|^\s*min$", re.IGNORECASE)
 
 
 VERSIONED = P.DATABASES + P.LANGUAGES + P.QUEUES + P.CACHES + P.SEARCHES + P.FRONTENDS  # "PostgreSQL 16"
@@ -134,6 +142,8 @@ def clear_caches() -> None:
 def _clauses(text: str) -> tuple[tuple[int, str], ...]:
     out, start = [], 0
     for m in CLAUSE_END.finditer(text):
+        if m.group() == "." and MIN_ABBREVIATION.search(text, start, m.start()):
+            continue  # "min. 500 Nutzer": an abbreviation, not the end of a sentence
         if text[start:m.start()].strip():
             out.append((start, text[start:m.start()]))
         start = m.end()
@@ -145,7 +155,7 @@ def _clauses(text: str) -> tuple[tuple[int, str], ...]:
 def parts(offset: int, clause: str) -> list[Part]:
     """A clause cut at ", " and " and "/" und " (a comma inside "8,000" has no space after it)."""
     out, start = [], 0
-    for m in re.finditer(r",\s|\s+(?:and|und|but|aber|while|whereas)\s+", clause, re.IGNORECASE):
+    for m in re.finditer(r",\s|[、，]\s*|\s+(?:and|und|but|aber|while|whereas)\s+", clause, re.IGNORECASE):
         out.append(Part(clause[start:m.start()], offset + start, clause))
         start = m.end()
     out.append(Part(clause[start:], offset + start, clause))
@@ -294,7 +304,12 @@ class Reader:
             return True
         if q.kind == "count" and re.search(r"[A-Za-z]\s*$", before) and P.mentions(before[-25:], VERSIONED):
             return True  # "PostgreSQL 16", "Java 21", "MySQL 8"
-        if q.kind == "count" and after[:1].isalpha() and q.text[-1:].isdigit():
+        if q.kind == "count" and re.match(r"\s*\.?\s*(?:th\b|st\b|nd\b|rd\b)?\s*(?:percentile|perzentil|パーセンタイル|百分位)",
+                                           after, re.IGNORECASE):
+            return True  # "95. Perzentil", "95パーセンタイル": which percentile, read with the duration
+        if q.kind == "count" and re.match(r"[日天年月時时週周]", after):
+            return True  # "1日あたり", "12時": per day, a time of day or a span, not a count
+        if q.kind == "count" and after[:1].isalpha() and not re.match(f"[{CJK}]", after) and q.text[-1:].isdigit():
             return True  # "19c", "4G": a name, not a quantity
         return q.kind == "count" and re.match(r"\s*(?:times|x)\b", after, re.IGNORECASE) is not None
 
@@ -332,8 +347,8 @@ class Reader:
         quote = _short(clause)
         if re.match(PERCENTILE_OF, after, re.IGNORECASE) or re.match(r"\s*(?:percentile|perzentil)", after, re.IGNORECASE):
             return ""  # a percentile marker, read with the duration it belongs to
-        if _has(r"a year|per year|annual|yearly|year over year|yoy|pro jahr|jährlich|im jahr|p\.a\.", words) and \
-                _has(r"grow|wachs|increase|steig|more|mehr|\+", words + after[:30]):
+        if _has(r"a year|per year|annual|yearly|year over year|yoy|pro jahr|jährlich|im jahr|p\.a\.|毎年|每年|年間|年率",
+                words) and _has(r"grow|wachs|increase|steig|more|mehr|\+|成長|增长|増加|增加", words + after[:30]):
             self.add("growth.per_year", 1 + q.value / 100, quote, field, unit="x")
             return "growth"
         if (_has(AVAILABILITY, words) or topic == "availability" or 99 <= q.value < 100) and 90 <= q.value < 100:
@@ -375,7 +390,7 @@ class Reader:
         operation = next((op for op, pattern in OPERATIONS if _has(pattern, words)), "")
         if not operation:
             operation = next((op for op, pattern in OPERATIONS if _has(pattern, clause)), "other")
-        percentile = _percentile(words) or _percentile(clause) or "target"
+        percentile = _percentile(words) or _clause_percentile(clause, clause.find(words)) or "target"
         key = f"latency.{operation}.{percentile}"
         label = f"{OPERATION_LABELS[operation]}, {PERCENTILE_LABELS[percentile]}"
         self.add(key, q.value * 1000, quote, field, unit="ms", label=label, high=None)
@@ -436,10 +451,10 @@ class Reader:
         if _has(CONCURRENT, local) or _has(r"\bpeak\b|spitze|at peak", local) and _has(USERS, local) \
                 and not _has(r"active|aktiv", local):
             return "users.concurrent"
-        if _has(r"monthly active|\bmau\b|monatlich aktiv|active (?:\w+ )?(?:per|a) month|pro monat aktiv|"
+        if _has(r"monthly active|\bmau\b|月間アクティブ|月活|monatlich aktiv|active (?:\w+ )?(?:per|a) month|pro monat aktiv|"
                 r"(?:users|nutzer|benutzer|visitors|besucher)\w* (?:per|a|pro|im|each) (?:month|monat)", local):
             return "users.monthly_active"
-        if _has(r"daily active|\bdau\b|täglich aktiv|active (?:\w+ )?(?:per|a) day|"
+        if _has(r"daily active|\bdau\b|日間アクティブ|日活|täglich aktiv|active (?:\w+ )?(?:per|a) day|"
                 r"(?:users|nutzer|benutzer|visitors|besucher)\w* (?:per|a|pro|am|each) (?:day|tag)", local):
             return "users.daily_active"
         if re.match(rf"\s*(?:[\w-]+\s+){{0,3}}?(?:{CUSTOMERS})\b", nearby, re.IGNORECASE):
@@ -467,6 +482,9 @@ class Reader:
             if q.kind != "count" or self._ignorable(q, clause[:q.start], after):
                 continue
             head = after[:50]
+            lead = re.split(r"[,、，]", clause[:q.start])[-1]
+            if re.search(rf"(?:{USERS}|{CONCURRENT}|active|aktiv|月活|アクティブ)\S{{0,4}}\s*$", lead, re.IGNORECASE):
+                continue  # "月活用户10万", "concurrent users: 8,000": people, not actions a day
             if re.match(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{USERS}|{CUSTOMERS}|{CONCURRENT})", head, re.IGNORECASE) or \
                     re.match(r"\s*(?:[\w-]+\s+){0,1}?active", head, re.IGNORECASE):
                 continue
@@ -492,7 +510,7 @@ class Reader:
                     continue
                 horizon = _horizon_years(words) or _horizon_years(clause)
                 multiplier = None
-                if m := re.search(r"(\d+(?:[.,]\d+)?)\s*(?:x\b|×|times|fold|mal\b|-fach|fach)", words, re.IGNORECASE):
+                if m := re.search(r"(\d+(?:[.,]\d+)?)\s*(?:x\b|×|倍|times|fold|mal\b|-fach|fach)", words, re.IGNORECASE):
                     multiplier = float(m.group(1).replace(",", "."))
                 elif _has(r"\bdoubl|verdopp", words):
                     multiplier = 2.0
@@ -512,7 +530,7 @@ class Reader:
                          label=f"Growth of {metric} in {_years_text(years)}")
 
 
-GROWTH_HINT = re.compile(r"\d\s*(?:x\b|×|times|fold|mal\b|-?fach)|doubl|tripl|quadrupl|verdopp|verdreif|vervierf|"
+GROWTH_HINT = re.compile(r"\d\s*(?:x\b|×|倍|times|fold|mal\b|-?fach)|doubl|tripl|quadrupl|verdopp|verdreif|vervierf|"
                          r"ten ?fold|zehnfach", re.IGNORECASE)
 
 
@@ -520,7 +538,7 @@ def _growth_metric(words: str) -> str:
     for metric, pattern in [("users", USERS), ("customers", CUSTOMERS),
                             ("traffic", r"traffic|requests|load|verkehr|last\b|zugriffe"),
                             ("transactions", r"orders|transactions|messages|events|bestellungen|nachrichten|volume"),
-                            ("data", r"data|daten|storage")]:
+                            ("data", r"data|daten|storage|データ|数据")]:
         if _has(pattern, words):
             return metric
     return "traffic"
@@ -544,7 +562,8 @@ def _unit_of(metric: str) -> str:
 def _percentile(words: str) -> str:
     if m := re.search(r"\bp\s?(50|90|95|99(?:\.9)?)\b", words, re.IGNORECASE):
         return "p" + m.group(1).replace(".", "")
-    if m := re.search(r"(50|90|95|99(?:[.,]9)?)\s*(?:th|st|nd|rd|\.)?\s*(?:percentile|perzentil)", words, re.IGNORECASE):
+    if m := re.search(r"(50|90|95|99(?:[.,]9)?)\s*(?:th|st|nd|rd|\.)?\s*(?:percentile|perzentil|パーセンタイル|百分位)",
+                      words, re.IGNORECASE):
         return "p" + m.group(1).replace(".", "").replace(",", "")
     if m := re.search(rf"(50|90|95|99(?:[.,]9)?)\s*(?:%|percent|prozent)\s*{PERCENTILE_OF[1:]}", words, re.IGNORECASE):
         return "p" + m.group(1).replace(".", "").replace(",", "")
@@ -553,6 +572,18 @@ def _percentile(words: str) -> str:
     if _has(r"\bnever\b|at most|no more than|no longer than|maximum|\bmax\b|höchstens|\bnie\b|nicht länger", words):
         return "max"
     return ""
+
+
+def _clause_percentile(clause: str, at: int) -> str:
+    """The clause's percentile for a duration (in the part at `at`) whose own part names none. A later part that
+    names a percentile before its own duration keeps it ("ページ表示は2秒以内、APIの応答は95パーセンタイルで300ミリ秒以内":
+    the 2 s is no p95); one named first, or after its duration, covers the clause ("p95: pages 2 s, API 300 ms",
+    "pages under 2 s and search under 1 s at the 95th percentile")."""
+    for part in parts(0, clause):
+        durations = [q for q in find_quantities(part.text) if q.kind == "duration"]
+        if part.start > at and durations and _percentile(part.text[: durations[0].start]):
+            return ""
+    return _percentile(clause)
 
 
 def _short(text: str, limit: int = 160) -> str:
