@@ -4,7 +4,6 @@ The run happens on a worker thread (specchain.runs); this page follows it (see f
 document (about 1 KB of whole Markdown blocks) is sent to the browser once, as it completes.
 """
 
-import re
 import time
 
 import streamlit as st
@@ -104,20 +103,21 @@ def engine_settings() -> None:
 
 
 def progress_line(p: Progress) -> str:
-    elapsed = f"{p.elapsed_s:,.0f} s"
+    """What the run is doing, in words that change only when something happens: a screen reader announces each new
+    line (the elapsed time is drawn beside it, apart, so that it is not read out every few seconds)."""
     if p.record is not None:  # the end, said in the same live region as the progress (see follow)
         nothing = "" if p.record.wrote_document else ", no document written"
-        return f"Run ended: {p.record.stop_label}{nothing} · {elapsed}"
+        return f"Run ended: {p.record.stop_label}{nothing}"
     if p.stopping:
-        return f"Stopping… keeping what was written · {elapsed}"
+        return "Stopping… keeping what was written"
     if p.state == "connecting":
-        return f"Connecting… {elapsed}"
+        return "Connecting…"
     if p.state == "planning":
-        return f"Analysing your requirements… {elapsed}"
+        return "Analysing your requirements…"
     if p.position:
         number, title = p.position
-        return f"Writing {number} of {len(step().sections)}: {title} · {elapsed}"
-    return f"Writing… {elapsed}"
+        return f"Writing {number} of {len(step().sections)}: {title}"
+    return "Writing…"
 
 
 def status_text(p: Progress) -> str:
@@ -125,7 +125,7 @@ def status_text(p: Progress) -> str:
     return f"**{progress_line(p)}**{notice}"
 
 
-def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGenerator) -> None:
+def follow(job: RunJob | StoredRun, status: DeltaGenerator, clock: DeltaGenerator, document: DeltaGenerator) -> None:
     """Show the run as it happens, until it ends.
 
     The page waits on the run's change signal instead of polling, and sends only what is new: each finished piece
@@ -142,10 +142,13 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, document: DeltaGener
         p = job.progress()
         every = STATUS_EVERY_S if p.state == "writing" else 1.0  # waiting with nothing to show: tick each second
         new_line = status_text(p)
-        if strip_time(new_line) != strip_time(line) or p.elapsed_s - drawn_at >= every:
+        if new_line != line:
             # st.info is drawn with role="status": a screen reader announces each new line, and the end.
             status.info(new_line, icon=":material/task_alt:" if p.record else ":material/progress_activity:")
-            line, drawn_at = new_line, p.elapsed_s
+            line = new_line
+        if p.elapsed_s - drawn_at >= every or p.record is not None:
+            clock.caption(f"{p.elapsed_s:,.0f} s elapsed")
+            drawn_at = p.elapsed_s
         if latest == seen:  # woken only to look for a click: the text has not changed, nothing to re-cut
             continue
         if p.record is None and (wait := cut_at + RECUT_EVERY_S - time.monotonic()) > 0:
@@ -174,10 +177,6 @@ def allow_stop_and_page_switches() -> None:
     check = get_run_yield_check()
     if check is not None:
         check()
-
-
-def strip_time(line: str) -> str:
-    return re.sub(r"\d[\d,]* s\b", "", line)
 
 
 @st.fragment(run_every=0.1)
@@ -248,12 +247,12 @@ if job is not None:
                "the writing carries on, and only Stop ends it.")
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
-        status = left.empty()  # drawn by follow(), at once
+        status, clock = left.empty(), left.empty()  # drawn by follow(), at once
         # A callback, so the click takes effect before this script draws anything: the button is disabled and the
         # status says "Stopping…" in the same rerun; the connection to Claude is closed at once.
         right.button("Stop", icon=":material/stop_circle:", use_container_width=True, on_click=job.request_stop,
                      disabled=job.stopping, help="Stop writing. Everything written so far is kept.")
-    follow(job, status, st.container())
+    follow(job, status, clock, st.container())
     redraw_from_the_browser()
 else:
     st.session_state.pop("redraw_armed", None)

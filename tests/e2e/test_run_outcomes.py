@@ -29,8 +29,9 @@ def test_stop_answers_at_once_and_closes_the_request(page: Page, app_url: str, a
     page.get_by_role("button", name=re.compile(r"Generate version \d")).click()
     expect(page.get_by_text(re.compile(r"Writing \d+ of 17"))).to_be_visible(timeout=30_000)
     reacted_ms = page.evaluate(WATCH_STOP)
-    # The target is 0.2 s; the bound leaves room for a busy 2-core machine running the browser and the app.
-    assert reacted_ms < 1500, f"the page took {reacted_ms:.0f} ms to react to Stop"
+    # The target is 0.2 s (measured: 0.13–0.2 s); the bound leaves room for a busy 2-core machine running the
+    # browser, the app and the stand-in, and still catches the old design (a 2 s wait before anything changed).
+    assert reacted_ms < 1900, f"the page took {reacted_ms:.0f} ms to react to Stop"
     expect(page.get_by_text(re.compile(r"Version 1 is unfinished \(stopped by you\)"))).to_be_visible(timeout=10_000)
     expect(page.get_by_role("button", name="Stop")).to_have_count(0)
     assert api.disconnects, "the request to the server was left open after Stop"
