@@ -135,4 +135,6 @@ def choose_claude(page: Page, screenshot_name: str | None = None) -> None:
         screenshot(page, screenshot_name)
     key.fill("sk-ant-e2e-test-key")
     key.press("Enter")
+    # The key's rerun has finished (a click during it can be lost), and Generate is there to press.
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
     expect(page.get_by_role("button", name=re.compile(r"Generate version \d"))).to_be_enabled()
