@@ -262,7 +262,7 @@ def start_new_document() -> None:
 
 def work_link(token: str, param: str = LINK_PARAM) -> str:
     base = str(st.context.url or "").split("?")[0]
-    for page in ("brief", "prompt", "generate", "document"):
+    for page in PAGES:  # a page's own address ends with its name
         base = base.removesuffix(f"/{page}")
     return f"{base.rstrip('/')}/?{param}={token}"
 
