@@ -17,7 +17,9 @@ Rules (in this order):
 4. Units after the number: % (also "percent", "Prozent", with or without a space), durations (ms, s, sec,
    seconds, min, minutes, Minuten, h, hours, Stunden, days, Tage) and sizes (B, KB, MB, GB, TB, PB and the binary
    KiB…PiB). Durations are kept in seconds, sizes in gigabytes (10⁹ bytes). Chinese and Japanese units too
-   (ミリ秒/毫秒, 秒, 分, 時間/小时, ％, 倍), and a number may touch CJK characters on either side ("約10万人").
+   (ミリ秒/毫秒, 秒, 分, 時間/小时, ％, 倍) and Korean ones (밀리초, 초, 분, 시간, 배), and a number may touch CJK
+   characters on either side ("約10万人").
+5. Small spans and multipliers may be written in Han numerals or Korean words ("三年で三倍", "두 배"): small_number.
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ SCALES: list[tuple[str, float]] = [
 SCALE_RE = re.compile("|".join(f"(?P<s{i}>{p})" for i, (p, _) in enumerate(SCALES)))
 
 DURATIONS: list[tuple[str, float]] = [
-    (r"ms|msec|millisec(?:ond)?s?|millisekunden?|ミリ秒|毫秒", 0.001),
-    (r"s|sec|secs|seconds?|sek|sekunden?|秒(?:钟|間)?", 1.0),
-    (r"min|mins|minutes?|minuten?|分(?:钟|間)?", 60.0),
-    (r"h|hrs?|hours?|std\.?|stunden?|小时|時間", 3600.0),
+    (r"ms|msec|millisec(?:ond)?s?|millisekunden?|ミリ秒|毫秒|밀리초", 0.001),
+    (r"s|sec|secs|seconds?|sek|sekunden?|秒(?:钟|間)?|초", 1.0),
+    (r"min|mins|minutes?|minuten?|分(?:钟|間)?|분", 60.0),
+    (r"h|hrs?|hours?|std\.?|stunden?|小时|時間|시간", 3600.0),
     (r"days?|tage?n?", 86400.0),
 ]
 SIZES: list[tuple[str, float]] = [
@@ -54,7 +56,7 @@ UNIT_RE = re.compile(
     r"\s?(?:(?P<pct>%|％|percent\b|per cent\b|prozent\b|パーセント(?!タイル))"
     + "".join(f"|(?P<d{i}>(?:{p})(?![a-zA-Zäöü]))" for i, (p, _) in enumerate(DURATIONS))
     + "".join(f"|(?P<z{i}>{p}(?![a-zA-Z]))" for i, (p, _) in enumerate(SIZES))
-    + r"|(?P<x>x(?![a-zA-Z])|×|倍|times\b|mal\b|fold\b))",
+    + r"|(?P<x>x(?![a-zA-Z])|×|倍|배(?!송|포|치|터|달|너|경)|times\b|mal\b|fold\b))",
     re.IGNORECASE,
 )
 
@@ -193,6 +195,41 @@ def parse_quantity(text: str) -> Quantity | None:
     return found[0] if found else None
 
 
+# Small numbers written in Han characters ("三年で三倍", "两年", "十二か月") and Korean native numbers before 배
+# ("두 배", two times). Larger counts in Han numerals ("五千人") are not read: a lone 一 is too often a word ("一部").
+HAN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+HAN_NUMBER = "[〇零一二两兩俩三四五六七八九十]{1,3}"
+KOREAN_NATIVE = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10}
+
+
+def han_number(text: str) -> int | None:
+    """The value of a small Han numeral (up to 99): "三" 3, "十二" 12, "二十" 20, "两" 2; None if it is not one."""
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+            return None
+        high = HAN_DIGITS.get(tens, -1) if tens else 1
+        low = HAN_DIGITS.get(ones, -1) if ones else 0
+        return high * 10 + low if high > 0 and low >= 0 else None
+    return HAN_DIGITS.get(text) if len(text) == 1 else None
+
+
+def small_number(raw: str) -> float | None:
+    """A number written in digits (any script's), Han numerals, or the English and German words below."""
+    raw = raw.strip().lower()
+    if raw[:1].isdigit():
+        try:
+            return float(raw.replace(",", "."))
+        except ValueError:
+            return None
+    value = han_number(raw)
+    if value is None:
+        value = WORD_NUMBERS.get(raw, KOREAN_NATIVE.get(raw))
+    return float(value) if value is not None else None
+
+
 WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "twelve": 12, "a": 1, "an": 1, "eins": 1, "ein": 1, "einem": 1, "zwei": 2, "drei": 3,
-                "vier": 4, "fünf": 5}
+                "vier": 4, "fünf": 5, "sechs": 6, "zehn": 10, "zwölf": 12, "einen": 1, "einer": 1, "eighteen": 18,
+                "twenty-four": 24, "thirty-six": 36, "achtzehn": 18, "vierundzwanzig": 24, "sechsunddreißig": 36}

@@ -3,7 +3,38 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+
+# Latin letters and digits: the characters a Latin word is made of. Python's \b also counts kana, Han and Hangul as
+# word characters, so "AWS東京リージョン", "PostgreSQLとRedis" or "MySQL데이터베이스" had no boundary after the name;
+# a change of script is one ("AWS東京" is AWS + 東京), as are a hyphen and a space ("AWS-Region", "Postgres-Datenbank").
+LATIN = "0-9A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+LATIN_BOUNDARY = f"(?:(?<![{LATIN}])(?=[{LATIN}])|(?<=[{LATIN}])(?![{LATIN}]))"
+LATIN_START, LATIN_END = f"(?<![{LATIN}])", f"(?![{LATIN}])"
+
+
+@functools.lru_cache(maxsize=2048)
+def latin_words(pattern: str) -> str:
+    """The pattern with each \\b a boundary of Latin words, so a name glued to another script still matches.
+    A \\b that closes an alternative ("aws\\b|…", "sql)?\\b") only needs no Latin letter after it, one that opens an
+    alternative only none before it: single lookarounds keep the search fast; anything else gets the full test."""
+    pieces = re.split(r"(?<!\\)\\b", pattern)
+    out = [pieces[0]]
+    for before, after in itertools.pairwise(pieces):
+        if after[:1] in ("", "|", ")"):
+            out.append(LATIN_END)
+        elif before[-1:] in ("", "|", "(", ":", ">"):
+            out.append(LATIN_START)
+        else:
+            out.append(LATIN_BOUNDARY)
+        out.append(after)
+    return "".join(out)
+
+
+def _latin_table(table: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(latin_words(pattern), name) for pattern, name in table]
+
 
 # (pattern, canonical name, pattern of a version right after the name or "")
 VERSION = r"(?:\s*(?:v|version\s*)?(\d+(?:\.\d+)?[a-z]?))?"
@@ -58,12 +89,19 @@ REGION_CODES = (
     r"swedencentral|switzerlandnorth)\b"
 )
 GEOGRAPHIES = [
-    (r"\bgermany\b|deutschland|frankfurt|\bde\b", "EU"), (r"\beu\b|europe|european|\beuropa\b|dsgvo|gdpr", "EU"),
-    (r"\buk\b|united kingdom|london", "UK"), (r"\bus\b|\busa\b|united states|u\.s\.", "US"),
-    (r"\bcanada\b", "CA"), (r"australia", "AU"), (r"japan|tokyo", "JP"), (r"india", "IN"),
+    (r"\bgermany\b|deutschland|frankfurt|\bde\b|ドイツ|德国|독일|フランクフルト|法兰克福|프랑크푸르트", "EU"),
+    (r"\beu\b|europe|european|\beuropa\b|dsgvo|gdpr|欧州|ヨーロッパ|欧洲|유럽", "EU"),
+    (r"\buk\b|united kingdom|london", "UK"), (r"\bus\b|\busa\b|united states|u\.s\.|米国|アメリカ|美国|미국", "US"),
+    (r"\bcanada\b", "CA"), (r"australia", "AU"), (r"japan|tokyo|日本|東京|大阪|东京|일본|도쿄", "JP"), (r"india", "IN"),
 ]
-NEGATION = re.compile(r"\b(?:no|not|never|without|kein\w*|nicht|ohne|instead of|rather than|statt|away from|"
-                      r"replac\w+|migrat\w+ from)\b[^,;.()]{0,25}$", re.IGNORECASE)
+NEGATION = re.compile(latin_words(r"\b(?:no|not|never|without|kein\w*|nicht|ohne|instead of|rather than|statt|away from|"
+                      r"replac\w+|migrat\w+ from)\b[^,;.()]{0,25}$"), re.IGNORECASE)
+
+CLOUDS, DATABASES, CACHES, QUEUES, SEARCHES, LANGUAGES, FRONTENDS, ORCHESTRATORS, REGULATIONS, GEOGRAPHIES = (
+    _latin_table(table) for table in (CLOUDS, DATABASES, CACHES, QUEUES, SEARCHES, LANGUAGES, FRONTENDS,
+                                      ORCHESTRATORS, REGULATIONS, GEOGRAPHIES))
+ON_PREMISES, MOBILE, REGION_CODES = latin_words(ON_PREMISES), latin_words(MOBILE), latin_words(REGION_CODES)
+ON_PREMISES_DETAIL = _latin_table(ON_PREMISES_DETAIL)
 
 
 @functools.lru_cache(maxsize=64)

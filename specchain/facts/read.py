@@ -21,10 +21,13 @@ from specchain.facts import products as P
 from specchain.facts.model import AnsweredQuestion, Fact, Facts, Origin, Unread
 from specchain.facts.numbers import (
     CJK,
+    HAN_NUMBER,
+    KOREAN_NATIVE,
     WORD_NUMBERS,
     Quantity,
     find_quantities,
     parse_quantity,
+    small_number,
 )
 from specchain.inputs import Answer
 
@@ -78,10 +81,10 @@ PERCENTILE_LABELS = {"p50": "median", "p90": "90th percentile", "p95": "95th per
                      "max": "never slower than"}
 
 CONCURRENT = (r"concurrent|simultan|at the same time|same moment|at once|gleichzeitig|parallel|zeitgleich|"
-              r"online at|concurrently|in-flight sessions|同时|同時|并发")
+              r"online at|concurrently|in-flight sessions|同时|同時|并发|동시")
 USERS = (r"users?|nutzer\w*|benutzer\w*|anwender\w*|people|persons|members|buyers|sellers|players|students|"
          r"staff|employees|mitarbeit\w*|clinicians|agents|visitors|besucher\w*|sessions|accounts|kunden|patients|"
-         r"ユーザー?|利用者|会員|用户|人")
+         r"ユーザー?|利用者|会員|用户|人|사용자|이용자|회원|유저|(?<![가-힣])명")
 CUSTOMERS = (r"customers?|clients?|tenants?|organi[sz]ations?|compan(?:y|ies)|hospitals?|clinics?|health systems?|"
              r"mandanten|firmen|unternehmen|kunden(?!\w*(?:nutzer|benutzer))")
 PER_DAY = (r"\b(?:a|per|each|every|pro|am|je)\s+(?:day|tag)\b|\bdaily\b|/\s?day|täglich|\bday\b|"
@@ -95,13 +98,33 @@ PERCENTILE_OF = r"^\s*(?:of|der|aller|of all)\s+(?:the\s+|all\s+)?(?:\w+\s+){0,2
 RPO = r"\brpo\b|data loss|lost data|lose|verlust|verloren|recovery point"
 RTO = r"\brto\b|recover|back (?:up|online|in service)|restor|wiederherstell|wieder (?:verfügbar|online)|recovery time"
 FAILOVER = r"fail ?over|umschalt"
+# "ピーク時は通常の3倍", "高峰期是平时的3倍", "피크 시 평소의 3배": a peak compared with usual traffic, not growth
+PEAK_CJK = r"ピーク|通常|普段|平常|平時|平时|セール|キャンペーン|峰值|高峰|促销|大促|피크|평소|평상시|세일|이벤트"
 TIME_OF_DAY = re.compile(r"^\s*(?:am|pm|a\.m\.|p\.m\.|uhr|o'clock|h\b(?=\s*(?:utc|cet|local)))", re.IGNORECASE)
+# A span of time in English or German: "in 3 years", "within 24 Monaten", "over two quarters", "in a decade",
+# "by year three", "in the second year", "in a year and a half", "in half a year".
 HORIZON = re.compile(
-    r"(?P<n>\d+(?:[.,]\d+)?|one|two|three|four|five|six|a|an|zwei|drei|vier|fünf|einem)\s*(?P<u>years?|yrs?|jahren?|jahre|months?|monaten?|monate)"
-    r"|(?:year|jahr)\s*(?P<y>\d|one|two|three|four|five|zwei|drei)"
+    r"(?<![a-zäöüß])(?P<n>\d+(?:[.,]\d+)?|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\s*"
+    r"(?P<u>years?|yrs?|jahren?|jahre|months?|monaten?|monate|quarters?|quartalen?|quartale|decades?|jahrzehnte?n?)"
+    r"(?! and a half)"
+    r"|(?:year|jahr)\s*(?P<y>\d(?![\d.,]\d)|one|two|three|four|five|zwei|drei)"
     r"|(?P<ord>first|second|third|fourth|fifth|next|zweiten|dritten|nächste\w*)\s+(?:year|jahr)"
-    r"|(?P<half>year and a half|eineinhalb jahre\w*)",
+    r"|(?P<half>year and a half|eineinhalb jahre\w*|anderthalb jahre\w*)"
+    r"|(?P<halfyear>half a year|halbe[ns]? jahr\w*)",
     re.IGNORECASE,
+)
+# A rate per year: "doubles every year", "3x annually", "jährlich verdoppeln", "毎年3倍", "매년 2배" (whatever span
+# the sentence also names: "doubling each year for three years" is 2x a year, 8x in three years).
+EVERY_YEAR = re.compile(r"(?<![a-z])(?<!half )(?:every|each|per|a|jedes|pro)\s+(?:year|jahr)(?![a-z]| and a half)"
+                        r"|(?<![a-z])yearly|annual|per annum|p\.\s?a\.|year over year|(?<![a-z])yoy(?![a-z])|jährlich"
+                        r"|毎年|每年|매년|年率|연간", re.IGNORECASE)
+UNIT_YEARS = {"mon": 1 / 12, "qua": 0.25, "dec": 10.0, "jahrz": 10.0}
+# Japanese, Chinese and Korean spans: "3年で", "三年内", "3年后", "18か月", "18个月", "24개월", "1年半", "半年", "来年".
+# One or two digits only: "2027年" is a calendar year, not a span; "3年前" (ago) is no horizon.
+CJK_HORIZON = re.compile(
+    rf"(?<![\d.,])(?P<n>\d{{1,2}}(?:[.,]\d+)?|{HAN_NUMBER})\s*(?:(?P<y>年|년)(?P<half>半|\s?반)?(?![前전])"
+    r"|(?P<m>[かヶヵカケ个個]\s?月|개월))"
+    r"|(?P<halfyear>半年|반년)|(?P<two>再来年|后年|後年|내후년)|(?P<one>来年|明年|내년)"
 )
 ORDINALS = {"first": 1, "next": 1, "second": 2, "zweiten": 2, "third": 3, "dritten": 3, "fourth": 4, "fifth": 5}
 
@@ -155,31 +178,53 @@ def _clauses(text: str) -> tuple[tuple[int, str], ...]:
 def parts(offset: int, clause: str) -> list[Part]:
     """A clause cut at ", " and " and "/" und " (a comma inside "8,000" has no space after it)."""
     out, start = [], 0
-    for m in re.finditer(r",\s|[、，]\s*|\s+(?:and|und|but|aber|while|whereas)\s+", clause, re.IGNORECASE):
+    for m in re.finditer(r",\s|[、，]\s*|\s+(?:and|und|but|aber|while|whereas)\s+(?!a half\b)", clause,
+                         re.IGNORECASE):
         out.append(Part(clause[start:m.start()], offset + start, clause))
         start = m.end()
     out.append(Part(clause[start:], offset + start, clause))
     return [p for p in out if p.text.strip()]
 
 
+@functools.lru_cache(maxsize=1024)
+def _words(pattern: str) -> re.Pattern[str]:
+    """A keyword pattern whose \\b is a boundary of Latin words: "RTOは30分", "SLA99.9%" still name RTO and SLA."""
+    return re.compile(P.latin_words(pattern), re.IGNORECASE)
+
+
 def _has(pattern: str, text: str) -> bool:
-    return re.search(pattern, text, re.IGNORECASE) is not None
+    return _words(pattern).search(text) is not None
 
 
 def _horizon_years(text: str) -> float | None:
+    if (c := CJK_HORIZON.search(text)) and not (HORIZON.search(text) or ANY_YEAR.search(text)):
+        return _cjk_horizon(c)
     m = HORIZON.search(text)
     if not m:
-        if _has(r"next year|nächstes jahr|within a year|in a year|innerhalb eines jahres", text):
-            return 1.0
-        return None
-    if m.group("half"):
-        return 1.5
+        return 1.0 if ANY_YEAR.search(text) else None
+    if m.group("half") or m.group("halfyear"):
+        return 1.5 if m.group("half") else 0.5
     if m.group("ord"):
         return float(ORDINALS.get(m.group("ord").lower(), 1))
-    raw = (m.group("n") or m.group("y")).lower()
-    n = float(raw.replace(",", ".")) if raw[0].isdigit() else float(WORD_NUMBERS.get(raw, 1))
+    n = small_number(m.group("n") or m.group("y")) or 1.0
     unit = (m.group("u") or "year").lower()
-    return n / 12 if unit.startswith("mon") else n
+    return n * next((years for prefix, years in UNIT_YEARS.items() if unit.startswith(prefix)), 1.0)
+
+
+ANY_YEAR = re.compile(r"next year|nächstes jahr|within a year|in a year|innerhalb eines jahres", re.IGNORECASE)
+
+
+def _cjk_horizon(m: re.Match[str]) -> float | None:
+    if m.group("halfyear"):
+        return 0.5
+    if m.group("one") or m.group("two"):
+        return 1.0 if m.group("one") else 2.0
+    n = small_number(m.group("n"))
+    if n is None or n <= 0:
+        return None
+    if m.group("m"):
+        return n / 12
+    return n + 0.5 if m.group("half") else n
 
 
 class Reader:
@@ -307,7 +352,7 @@ class Reader:
         if q.kind == "count" and re.match(r"\s*\.?\s*(?:th\b|st\b|nd\b|rd\b)?\s*(?:percentile|perzentil|パーセンタイル|百分位)",
                                            after, re.IGNORECASE):
             return True  # "95. Perzentil", "95パーセンタイル": which percentile, read with the duration
-        if q.kind == "count" and re.match(r"[日天年月時时週周]", after):
+        if q.kind == "count" and re.match(r"[日天年月時时週周]|[かヶヵカケ个個]\s?月|년|개월|주", after):
             return True  # "1日あたり", "12時": per day, a time of day or a span, not a count
         if q.kind == "count" and after[:1].isalpha() and not re.match(f"[{CJK}]", after) and q.text[-1:].isdigit():
             return True  # "19c", "4G": a name, not a quantity
@@ -333,10 +378,12 @@ class Reader:
                 self.add("data.size", q.value, quote, field, unit="GB", high=q.high)
             return "data"
         if q.kind == "multiplier":
-            if field == "growth_projections" or _has(r"grow|wachs|increase|steig|doubl|by year|in year|within",
+            if field == "growth_projections" or _has(r"grow|wachs|increase|steig|doubl|by year|in year|within|"
+                                                     r"成長|増|增|翻|성장|증가|늘",
                                                      words) and _horizon_years(clause):
                 return ""  # read by _growth
-            if _has(r"peak|spike|sale|normal|average|usual|spitze|durchschnitt|campaign|launch|black friday|holiday",
+            if _has(r"peak|spike|sale|normal|average|usual|spitze|durchschnitt|campaign|launch|black friday|holiday|"
+                    + PEAK_CJK,
                     clause):
                 self.add("load.peak_factor", q.value, quote, field, unit="x")
                 return "peak"
@@ -400,8 +447,8 @@ class Reader:
                previous: str, local: str) -> str | None:
         quote = _short(clause)
         nearby = after[:60]
-        horizon = _horizon_years(words) if field == "growth_projections" or _has(r"\bin\b|\bby\b|within|bis|nach",
-                                                                                  words) else None
+        by_then = r"\bin\b|\bby\b|within|bis|nach|後|后|以内|内|まで|후|까지|이내|안에"  # "in 3 years", "3年後に"
+        horizon = _horizon_years(words) if field == "growth_projections" or _has(by_then, words) else None
         if horizon and not _has(r"\bnow\b|today|currently|heute|aktuell|derzeit", words):
             metric = self._metric(local, nearby, clause) or previous
             if metric and not _has(r"^\s*(?:more|additional|new|neue|weitere)", nearby) and \
@@ -508,21 +555,12 @@ class Reader:
                 words = part.text
                 if not GROWTH_HINT.search(words):
                     continue
-                horizon = _horizon_years(words) or _horizon_years(clause)
-                multiplier = None
-                if m := re.search(r"(\d+(?:[.,]\d+)?)\s*(?:x\b|×|倍|times|fold|mal\b|-fach|fach)", words, re.IGNORECASE):
-                    multiplier = float(m.group(1).replace(",", "."))
-                elif _has(r"\bdoubl|verdopp", words):
-                    multiplier = 2.0
-                elif _has(r"\btripl|verdreifach", words):
-                    multiplier = 3.0
-                elif _has(r"quadrupl|vervierfach", words):
-                    multiplier = 4.0
-                elif _has(r"ten ?fold|zehnfach", words):
-                    multiplier = 10.0
+                horizon = 1.0 if EVERY_YEAR.search(words) else _horizon_years(words) or _horizon_years(clause)
+                multiplier = _growth_multiplier(words)
                 if multiplier is None or multiplier <= 1:
                     continue
-                if _has(r"peak|spike|sale|normal traffic|usual|spitze|campaign|holiday", words) and not horizon:
+                if _has(r"peak|spike|sale|normal traffic|usual|spitze|campaign|holiday|" + PEAK_CJK, words) \
+                        and not horizon:
                     continue
                 metric = _growth_metric(words)
                 years = horizon or 1.0
@@ -530,8 +568,30 @@ class Reader:
                          label=f"Growth of {metric} in {_years_text(years)}")
 
 
-GROWTH_HINT = re.compile(r"\d\s*(?:x\b|×|倍|times|fold|mal\b|-?fach)|doubl|tripl|quadrupl|verdopp|verdreif|vervierf|"
-                         r"ten ?fold|zehnfach", re.IGNORECASE)
+# "3x", "三倍", "3배", "두 배": a number of times; the words that mean a number of times on their own; "翻一番" (double)
+# and "翻两番" (double twice, 4x).
+MULTIPLIER = re.compile(
+    rf"(?P<n>\d+(?:[.,]\d+)?|{HAN_NUMBER})\s*(?:x(?![a-z])|×|倍|배(?!송|포|치|터|달|너|경)|times|fold|mal\b|-fach|fach)"
+    rf"|(?P<native>{'|'.join(KOREAN_NATIVE)})\s?배(?!송|포|치|터|달|너|경)|翻(?P<doublings>\d|{HAN_NUMBER})番",
+    re.IGNORECASE,
+)
+MULTIPLIER_WORDS = [(r"\bdoubl|verdopp|\bdoppelt|倍増|倍增|倍になる|두 ?배", 2.0),
+                    (r"\btripl|verdreifach|\bdreifach", 3.0), (r"quadrupl|vervierfach|\bvierfach", 4.0),
+                    (r"ten ?fold|zehnfach", 10.0)]
+GROWTH_HINT = re.compile(MULTIPLIER.pattern + "|" + "|".join(p for p, _ in MULTIPLIER_WORDS).replace(r"\b", ""),
+                         re.IGNORECASE)
+
+
+def _growth_multiplier(words: str) -> float | None:
+    """How many times bigger the words say something becomes, or None."""
+    if m := MULTIPLIER.search(words):
+        if m.group("doublings"):
+            doublings = small_number(m.group("doublings"))
+            return 2.0 ** doublings if doublings else None
+        value = small_number(m.group("n") or m.group("native"))
+        # "增长一倍" (grows by one times) is Chinese for doubling; "增长3倍" stays 3x, as most briefs mean it
+        return 2.0 if value == 1 and re.search(r"[增提][长加高升]了?\s*$", words[:m.start()]) else value
+    return next((value for pattern, value in MULTIPLIER_WORDS if _has(pattern, words)), None)
 
 
 def _growth_metric(words: str) -> str:
