@@ -1,0 +1,1 @@
+"""Running Spec Chain Studio as several processes behind nginx (deploy/launch.py)."""
