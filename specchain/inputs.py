@@ -88,7 +88,7 @@ def validation_problems(fields: list[FieldSpec], values: dict[str, str]) -> dict
                 over = len(value) - spec.max_chars
                 problems[spec.key] = (
                     f"“{spec.label}” is {len(value):,} characters long; the limit is {spec.max_chars:,}. "
-                    f"Please shorten it by {over:,} characters (a summary works well)."
+                    f"Please shorten it by {over:,} character{'s' if over != 1 else ''} (a summary works well)."
                 )
             else:
                 problems[spec.key] = f"“{spec.label}” can't be used as it is: {error['msg']}."
