@@ -33,17 +33,22 @@ from specchain.providers import (
     Text,
     Usage,
 )
+from specchain.queue import Place, Queued
 from specchain.records import RunRecord
 from specchain.steps import ChainStep
 
 log = logging.getLogger(__name__)
+
+LEFT_THE_QUEUE = ("You left the queue before your turn came. Nothing was sent to Claude, so no request was used and "
+                  "no version was made. Generate again when you're ready.")
 
 
 @dataclass(frozen=True)
 class Progress:
     """A consistent snapshot of a running job, cheap to take ten times a second."""
 
-    state: Literal["connecting", "planning", "writing", "finished"]
+    # "queued": waiting for its turn at the fair queue (specchain/queue.py); queue says where it stands
+    state: Literal["queued", "connecting", "planning", "writing", "finished"]
     stopping: bool  # Stop was pressed; the run is closing its connection and keeping what was written
     elapsed_s: float
     sections: tuple[Section, ...]  # finished sections, in order
@@ -51,6 +56,7 @@ class Progress:
     position: tuple[int, str] | None  # (5, "Database Optimization") of the expected sections
     notice: str | None
     record: RunRecord | None  # set once finished
+    queue: Place | None = None  # while queued: people ahead, the estimated wait, why
 
 
 class RunJob:
@@ -77,6 +83,8 @@ class RunJob:
         self._new_text: list[str] = []
         self._started_answering = False
         self._notice: str | None = None
+        self._place: Place | None = None  # its place in the queue while it waits for its turn
+        self._sent = False  # its turn came at least once: a request went to the model
         self._record: RunRecord | None = None
         self._started = time.monotonic()
         self._started_at = datetime.now(UTC)
@@ -103,7 +111,7 @@ class RunJob:
             self._cancel.set()
             self._notify()  # a page following the run shows "Stopping…" at once
         self.provider.stop()
-        grace = threading.Timer(grace_s, lambda: self._finish("stopped", None))
+        grace = threading.Timer(grace_s, lambda: self._finish("stopped", self._stopped_message()))
         grace.daemon = True
         grace.start()
 
@@ -139,9 +147,11 @@ class RunJob:
             sections = tuple(self._splitter.completed)
             current = self._splitter.current
             titles = [s.title for s in sections if s.title] + ([current.title] if current.title else [])
-            state: Literal["connecting", "planning", "writing", "finished"]
+            state: Literal["queued", "connecting", "planning", "writing", "finished"]
             if self._record is not None:
                 state = "finished"
+            elif self._place is not None and not self._new_text:
+                state = "queued"
             elif self._new_text:
                 state = "writing"
             elif self._started_answering or (self._filter is not None and self._filter.private_chars):
@@ -157,6 +167,7 @@ class RunJob:
                 position=section_progress(titles, self.step.sections),
                 notice=self._notice,
                 record=self._record,
+                queue=self._place if state == "queued" else None,
             )
 
     def checkpoint(self) -> tuple[int, str, str, str]:
@@ -166,6 +177,8 @@ class RunJob:
             text = "".join(self._new_text)
             changes = self._changes
         detail = progress.position[1] if progress.position else ""
+        if progress.queue is not None:
+            detail = progress.queue.describe()
         return changes, text, progress.state, detail
 
     def _show(self, visible: str) -> None:
@@ -198,6 +211,16 @@ class RunJob:
                     with self._lock:
                         self._notice = event.message
                         self._notify()
+                elif isinstance(event, Queued):
+                    with self._lock:
+                        # Viewers are told when the words change, not at every new estimate (several a second).
+                        old, new = self._place, event.place
+                        changed = (old is None) != (new is None) or bool(
+                            old and new and (old.describe(), old.reason) != (new.describe(), new.reason))
+                        self._place = new
+                        self._sent = self._sent or new is None
+                        if changed:
+                            self._notify()
                 elif isinstance(event, Finished):
                     stop_reason = event.stop_reason
         except GenerationError as exc:
@@ -207,7 +230,7 @@ class RunJob:
             stop_reason = "error"
             error = "Something went wrong inside Spec Chain Studio. What was written so far is kept; please try again."
         if self._cancel.is_set():
-            stop_reason, error = "stopped", None
+            stop_reason, error = "stopped", self._stopped_message()
         if stop_reason == "cut" and error is None:
             with self._lock:
                 wrote = any(part.strip() for part in self._new_text)
@@ -217,6 +240,11 @@ class RunJob:
         if self._filter is not None:
             self._show(self._filter.finish())
         self._finish(stop_reason, error)
+
+    def _stopped_message(self) -> str | None:
+        """Stopped while waiting for its turn: say plainly that nothing was sent or used."""
+        with self._lock:
+            return LEFT_THE_QUEUE if self._place is not None and not self._sent else None
 
     def _finish(self, stop_reason: str, error: str | None) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ second app process behind a load balancer) through its checkpoints in the store 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -25,6 +26,7 @@ from specchain.providers import (
     ProviderRegistry,
     default_registry,
 )
+from specchain.queue import Gate, QueueLimits
 from specchain.records import RunRecord
 from specchain.runs import Progress, RunJob
 from specchain.steps import ChainStep, load_step
@@ -44,7 +46,9 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY_S = 1.0  # text saved when it changed, at most this often; a heartbeat at least every HEARTBEAT_S
 HEARTBEAT_S = 2.0
-RECOVER_EVERY_S = 30.0  # another process's dead runs are filed within a minute (stale after 60 s + this)
+# Another process's dead runs are filed within this (same machine) or a minute and a half (stale after 60 s + this).
+# SPECCHAIN_RECOVER_EVERY_S changes it (the several-processes browser test uses 2 s).
+RECOVER_EVERY_S = float(os.environ.get("SPECCHAIN_RECOVER_EVERY_S", "").strip() or 30.0)
 PURGE_EVERY_S = 24 * 3600.0  # idle work older than SPECCHAIN_KEEP_DAYS is deleted at start-up and daily
 FOLLOW_POLL_S = 1.0  # a run of another process is read from the store this often
 
@@ -60,6 +64,13 @@ class RunService:
         self._saved: dict[str, tuple[int, float]] = {}  # run id → (change number saved, when)
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        # The fair queue every Claude request of this process waits at (shared with every process of the store).
+        try:
+            limits = QueueLimits.from_env()
+        except ValueError as error:
+            log.warning("%s Using the default queue limits.", error)
+            limits = QueueLimits()
+        self.gate = Gate(store, limits, owner=self.owner)
         if background:  # the first page need not wait for the start-up chores
             threading.Thread(target=self._tend, name="run-checkpoints", daemon=True).start()
         else:
@@ -88,6 +99,8 @@ class RunService:
         started = self.store.start_run(token, RunRequest(
             step_id=step.id, inputs=inputs, prompt=prompt, settings=settings, answers_version=answers_version,
             continues_version=continues.version if continues else None), self.owner)
+        if (use_gate := getattr(provider, "use_gate", None)) is not None:  # Claude: every request waits its turn
+            use_gate(self.gate, request, started.run_id)
         job = RunJob(step, request, provider, started.version, answers_version=answers_version,
                      continues=continues, run_id=started.run_id)
         with self._lock:
@@ -134,7 +147,7 @@ class RunService:
             snapshot = self.store.active_run(token)
             if snapshot is None:
                 return None
-        return StoredRun(self.store, token, snapshot)
+        return StoredRun(self.store, token, snapshot, self.gate)
 
     # ── saving in the background ─────────────────────────────────────────────────────────────────────────────
     def _tend(self) -> None:
@@ -193,13 +206,16 @@ class RunService:
 
     def close(self) -> None:
         self._closed.set()
+        self.gate.close()
 
 
 class StoredRun:
     """A run written by another process, followed through its checkpoints. Same reading interface as RunJob."""
 
-    def __init__(self, store: Store, token: str, snapshot: RunSnapshot) -> None:
+    def __init__(self, store: Store, token: str, snapshot: RunSnapshot, gate: Gate | None = None) -> None:
         self._store = store
+        self._gate = gate
+        self._place = gate.place_of(snapshot.run_id) if gate and snapshot.state == "queued" else None
         self._token = token
         self._snapshot = snapshot
         self._earlier = ""
@@ -258,9 +274,11 @@ class StoredRun:
                             else state.last_outcome if state else None) or _gone_record(self._snapshot)
             self._changes += 1
             return
-        if (snapshot.text, snapshot.state, snapshot.stop_requested) != (
-                self._snapshot.text, self._snapshot.state, self._snapshot.stop_requested):
+        place = self._gate.place_of(snapshot.run_id) if self._gate and snapshot.state == "queued" else None
+        if (snapshot.text, snapshot.state, snapshot.stop_requested, place) != (
+                self._snapshot.text, self._snapshot.state, self._snapshot.stop_requested, self._place):
             self._changes += 1
+        self._place = place
         self._snapshot = snapshot.model_copy(update={"request": snapshot.request or self._snapshot.request})
 
     def progress(self) -> Progress:
@@ -278,13 +296,14 @@ class StoredRun:
         titles = [s.title for s in sections if s.title] + ([current.title] if current.title else [])
         steps = load_step(self.request.step_id).sections if self._snapshot.request else []
         state = "finished" if self._record else "writing" if self._snapshot.text else (
-            "planning" if self._snapshot.state in ("planning", "writing") else "connecting")
+            "planning" if self._snapshot.state in ("planning", "writing") else
+            "queued" if self._snapshot.state == "queued" else "connecting")
         return Progress(
             state=state,  # type: ignore[arg-type]
             stopping=self.stopping,
             elapsed_s=(datetime.now(UTC) - self._snapshot.started_at).total_seconds(),
             sections=sections, current=current, position=section_progress(titles, steps),
-            notice=None, record=self._record,
+            notice=None, record=self._record, queue=self._place if state == "queued" else None,
         )
 
 

@@ -22,6 +22,14 @@ Scenarios (--scenario, or FakeAnthropic.scenarios in tests; one is used per requ
   silent        accepts the request but never answers, not even with headers
   planning_only writes only its private planning block, then ends normally (end_turn)
   planning_cut  writes only its private planning block, then stops at the output limit (max_tokens)
+Structured output (a request without `stream`, with `output_config.format` json_schema or forced `tools`): a whole
+message with the brief read from the prompt's <document> (tests/fake_structured.py), as JSON text or a tool_use
+block; FakeAnthropic.structured replaces that answer (a dict, or a str sent as it is). Scenario no_structured_output
+refuses `output_config` with a 400, as a server without structured output does; max_tokens cuts the JSON.
+Per-minute limits (FakeAnthropic.rate_limits = RateLimits(requests=…, input_tokens=…, output_tokens=…)) are enforced
+like the API: token buckets refilling continuously, max_tokens counted when a request starts and the unused part
+given back at its end, anthropic-ratelimit-* headers on every answer, and a 429 with retry-after when a bucket is
+short. .in_flight / .max_in_flight count the answers (streamed or whole) being written at once.
 Every request's end is recorded: .disconnects holds the time.time() at which the server saw a client close a
 request early (a failed write, or end-of-file while it was silent).
 """
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import select
 import socket
@@ -41,6 +50,7 @@ from typing import Any
 
 from specchain.drafting import draft_document
 from specchain.inputs import Answer, ChainInputs
+from tests import fake_structured
 from tests.long_document import long_document
 
 PLANNING_MARKER = "PRIVATE-PLANNING-7f3a"
@@ -88,6 +98,11 @@ class FakeAnthropic:
         self.text_sent = threading.Event()  # set once any text delta has gone out
         self.last_text_at = 0.0  # time.time() just after the latest text delta was flushed to the socket
         self.disconnects: list[float] = []  # when a client closed a request before its response was complete
+        self.rate_limits: RateLimits | None = None  # per-minute limits enforced like the API's (see RateLimits)
+        self.in_flight = self.max_in_flight = 0  # streams being written now, and the most at once
+        self.rate_limited = 0  # 429s sent because a bucket was short
+        self._count_lock = threading.Lock()
+        self.structured: dict[str, Any] | str | None = None  # the answer to structured-output requests, if set
         fake = self
 
         class Handler(_Handler):
@@ -164,11 +179,18 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length", 0))
         body = json.loads(self.rfile.read(length) or b"{}")
         auth = self.headers.get("x-api-key") or self.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "at": time.monotonic()})
         if self.path.rstrip("/") != "/v1/messages":
             return self._error(404, "not_found_error", f"no route {self.path}")
         if not auth:
             return self._error(401, "authentication_error", "x-api-key header is required")
+        limits = fake.rate_limits
+        reserved = int(body.get("max_tokens") or 0)
+        if limits is not None and (wait := limits.take(_prompt_chars(body) // 4, reserved)) is not None:
+            with fake._count_lock:
+                fake.rate_limited += 1
+            return self._error(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute "
+                               "rate limit", retry_after=str(math.ceil(wait)), headers=limits.headers())
         scenario = fake.next_scenario()
         if scenario.isdigit():
             status = int(scenario)
@@ -179,12 +201,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not str(body.get("model", "")).startswith("claude-"):
             return self._error(404, "not_found_error", f"model: {body.get('model')}")
-        text, continuation = fake.answer_text(body)
+        structured = fake_structured.wants_structure(body)
+        text, continuation = ("", False) if structured else fake.answer_text(body)
+        self.output_tokens = reserved  # what was written, given back to the output bucket when less than reserved
+        with fake._count_lock:
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
         try:
-            self._stream(body, text, scenario, continuation)
+            if structured:
+                self._structured(body, scenario)
+            else:
+                self._stream(body, text, scenario, continuation)
         except (BrokenPipeError, ConnectionResetError):
             fake.disconnects.append(time.time())
             self.close_connection = True
+        finally:
+            with fake._count_lock:
+                fake.in_flight -= 1
+            if limits is not None:
+                limits.give_back(reserved - self.output_tokens)
 
     def _wait_silently(self, timeout: float) -> None:
         """Say nothing until released, but notice a client that gives up (end-of-file on the socket)."""
@@ -196,7 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
 
-    def _error(self, status: int, kind: str, message: str, retry_after: str | None = None) -> None:
+    def _error(self, status: int, kind: str, message: str, retry_after: str | None = None,
+               headers: dict[str, str] | None = None) -> None:
         payload = json.dumps({"type": "error", "error": {"type": kind, "message": message},
                               "request_id": f"req_{uuid.uuid4().hex[:12]}"}).encode()
         self.send_response(status)
@@ -204,6 +240,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(payload)))
         if retry_after:
             self.send_header("retry-after", retry_after)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _structured(self, body: dict[str, Any], scenario: str) -> None:
+        if scenario == "no_structured_output" and body.get("output_config"):
+            self.output_tokens = 0  # refused: nothing written
+            return self._error(400, "invalid_request_error", "output_config: Extra inputs are not permitted")
+        fake = self.server_fake
+        answer = fake.structured if fake.structured is not None else fake_structured.reading(body)
+        message = fake_structured.message(body, answer, cut=scenario == "max_tokens")
+        self.output_tokens = message["usage"]["output_tokens"]
+        payload = json.dumps(message).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.send_header("request-id", f"req_{uuid.uuid4().hex[:12]}")
+        for name, value in (fake.rate_limits.headers() if fake.rate_limits else {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
 
@@ -221,6 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("request-id", f"req_{uuid.uuid4().hex[:12]}")
+        for name, value in (fake.rate_limits.headers() if fake.rate_limits else {}).items():
+            self.send_header(name, value)
         self.end_headers()
         prompt_chars = sum(len(_text(m)) for m in body.get("messages", []))
         model = body.get("model")
@@ -245,6 +303,7 @@ class _Handler(BaseHTTPRequestHandler):
         limit = body.get("max_tokens")
         if isinstance(limit, int) and len(text) // 4 > limit:
             text, stop_reason = text[: limit * 4], "max_tokens"
+        self.output_tokens = max(1, len(text) // 4)
         step = max(1, fake.chunk_chars)
         for start in range(0, len(text), step):
             self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
@@ -273,6 +332,66 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk(b"")
 
 
+def _prompt_chars(body: dict[str, Any]) -> int:
+    return sum(len(_text(m)) for m in body.get("messages", []))
+
+
+class RateLimits:
+    """The API's per-minute limits: a token bucket per kind, each refilling at its limit / 60 per second.
+
+    A request takes one request, its input tokens and its max_tokens at the start (as the API counts output);
+    give_back returns what it did not write. None for a kind: no limit."""
+
+    KINDS = ("requests", "input-tokens", "output-tokens")
+
+    def __init__(self, *, requests: int | None = None, input_tokens: int | None = None,
+                 output_tokens: int | None = None) -> None:
+        self.limits = dict(zip(self.KINDS, (requests, input_tokens, output_tokens), strict=True))
+        self.levels = {kind: float(limit) for kind, limit in self.limits.items() if limit}
+        self._at = time.monotonic()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        for kind, level in self.levels.items():
+            limit = float(self.limits[kind] or 0)
+            self.levels[kind] = min(limit, level + limit / 60.0 * (now - self._at))
+        self._at = now
+
+    def take(self, input_tokens: int, output_tokens: int) -> float | None:
+        """Take what a request needs: None when it may go, else the seconds until it could (its retry-after)."""
+        needs = {"requests": 1.0, "input-tokens": float(input_tokens), "output-tokens": float(output_tokens)}
+        with self._lock:
+            self._refill()
+            short = [(needs[kind] - level) / (float(self.limits[kind] or 1) / 60.0)
+                     for kind, level in self.levels.items() if level < needs[kind]]
+            if short:
+                return max(1.0, max(short))
+            for kind in self.levels:
+                self.levels[kind] -= needs[kind]
+            return None
+
+    def give_back(self, output_tokens: int) -> None:
+        with self._lock:
+            self._refill()
+            if "output-tokens" in self.levels and output_tokens > 0:
+                limit = float(self.limits["output-tokens"] or 0)
+                self.levels["output-tokens"] = min(limit, self.levels["output-tokens"] + output_tokens)
+
+    def headers(self) -> dict[str, str]:
+        """anthropic-ratelimit-{kind}-limit / -remaining / -reset (RFC 3339: when the bucket is full again)."""
+        with self._lock:
+            self._refill()
+            out = {}
+            for kind, level in self.levels.items():
+                limit = float(self.limits[kind] or 0)
+                full_at = time.time() + (limit - level) / (limit / 60.0)
+                out[f"anthropic-ratelimit-{kind}-limit"] = str(int(limit))
+                out[f"anthropic-ratelimit-{kind}-remaining"] = str(max(0, int(level)))
+                out[f"anthropic-ratelimit-{kind}-reset"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(full_at))
+            return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8765)
@@ -280,9 +399,15 @@ def main() -> None:
     parser.add_argument("--chunk-chars", type=int, default=12, help="characters per text delta")
     parser.add_argument("--delay", type=float, default=0.01, help="seconds between text deltas")
     parser.add_argument("--document-bytes", type=int, help="write a long model-style document of this size")
+    parser.add_argument("--rpm", type=int, help="enforce this many requests per minute (429 beyond)")
+    parser.add_argument("--input-tpm", type=int, help="enforce this many input tokens per minute")
+    parser.add_argument("--output-tpm", type=int, help="enforce this many output tokens per minute (max_tokens counts)")
     args = parser.parse_args()
     fake = FakeAnthropic(args.port, scenario=args.scenario, chunk_chars=args.chunk_chars, delay_s=args.delay,
-                         document_bytes=args.document_bytes).start()
+                         document_bytes=args.document_bytes)
+    if args.rpm or args.input_tpm or args.output_tpm:
+        fake.rate_limits = RateLimits(requests=args.rpm, input_tokens=args.input_tpm, output_tokens=args.output_tpm)
+    fake.start()
     print(f"Fake Anthropic Messages API on {fake.url} (scenario: {args.scenario}). Start the app with:")
     print(f"  ANTHROPIC_BASE_URL={fake.url} ANTHROPIC_API_KEY=any-key streamlit run app.py")
     try:

@@ -70,7 +70,7 @@ def test_a_database_at_0002_with_rows_is_upgraded_to_0003_and_keeps_them(store_u
 
     store = open_store(store_url)  # start-up migrates to the newest schema
     try:
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         state = store.load_workspace(token)
         assert state is not None
         assert state.values == {"app_name": "From 0002"} and state.revision == 4

@@ -42,7 +42,7 @@ def test_a_database_from_the_first_schema_is_migrated_on_start_and_keeps_its_row
 
     store = open_store(store_url)  # start-up migrates to the newest schema
     try:
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         state = store.load_workspace(token)
         assert state is not None and state.values == {"app_name": "From 0001"} and state.last_outcome is None
         run = store.start_run(token, make_request())  # the new tables work on the old row

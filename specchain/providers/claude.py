@@ -3,6 +3,10 @@
 The SDK's own retries are off (it honours any retry-after with no upper bound, which could freeze a run with no
 word to the user); this module retries a bounded number of times, tells the user while it waits, and turns every
 failure into one plain sentence.
+
+Every request, retries and Continue included, first waits for its turn at the fair queue (specchain/queue.py) when
+the provider is given one (RunService does): a 429 goes back to the queue, keeping its place at the head, and
+pauses everyone until its retry-after, instead of each run retrying on its own.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from specchain.providers import (
     Text,
     Usage,
 )
+from specchain.queue import Gate, Queued, Ticket, Turn
 
 ATTEMPTS = 3
 MAX_RETRY_WAIT_S = 30.0
@@ -57,7 +62,7 @@ class ClaudeProvider:
     def __init__(self, api_key: str, base_url: str | None = None, timeout: httpx2.Timeout = TIMEOUT,
                  key_source: str = "session") -> None:
         self._key_source = key_source  # who can fix a rejected key: the user ("session") or the server's operator
-        self._sockets = _Sockets()
+        self._sockets = Sockets()
         self._client = anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
@@ -66,6 +71,15 @@ class ClaudeProvider:
             http_client=anthropic.DefaultHttpxClient(timeout=timeout, event_hooks={"request": [self._sockets.watch]}),
         )
         self._active: Any = None  # the open event stream, so stop() can close it from another thread
+        self._gate: Gate | None = None
+        self._ticket: Ticket | None = None
+
+    def use_gate(self, gate: Gate, request: GenerationRequest, run_id: str = "") -> None:
+        """Send every request of this provider through the fair queue, as the run run_id. Its place is taken now
+        (first come is who pressed Generate first, not whose worker thread got going first)."""
+        self._gate = gate
+        self._ticket = gate.join(input_tokens=input_estimate(request), output_tokens=request.settings.max_tokens,
+                                 run_id=run_id)
 
     def stop(self) -> None:
         """Close the connection now, so the server stops writing (and billing) a response nobody reads.
@@ -74,34 +88,61 @@ class ClaudeProvider:
         end a request in flight; shutting the provider's sockets does, at once, whatever the reading thread is doing.
         One provider serves one run, so every socket it opened belongs to this run."""
         self._sockets.shut()
+        if self._gate is not None:
+            self._gate.wake()  # a run waiting for its turn leaves the queue now
         stream = self._active
         if stream is not None:
             # Closing a half-read response may raise; the reading thread sees the stop either way.
             with contextlib.suppress(Exception):
                 stream.close()
 
-    def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[Event]:
-        for attempt in range(1, ATTEMPTS + 1):
-            sent_text = False
-            try:
-                for event in self._one_attempt(request, cancel):
-                    sent_text = sent_text or isinstance(event, Text)
-                    yield event
-                return
-            except GenerationError:
-                raise
-            except Exception as exc:  # every failure becomes a sentence for the user
-                if cancel.is_set():
-                    yield Finished("stopped")
+    def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[Event | Queued]:
+        gate, ticket = self._gate, self._ticket
+        if gate is not None and ticket is None:
+            ticket = gate.join(input_tokens=input_estimate(request), output_tokens=request.settings.max_tokens)
+        self._ticket = None  # one stream per provider; the ticket is this stream's
+        turn = Turn(gate, ticket) if gate is not None and ticket is not None else None
+        used: Usage | None = None  # the last attempt's counts, to give back what it reserved and did not use
+        try:
+            for attempt in range(1, ATTEMPTS + 1):
+                if turn is not None:
+                    for place in turn.wait(cancel):
+                        yield Queued(place)
+                    if turn.left:  # left the queue: nothing was sent, no request used
+                        yield Finished("stopped")
+                        return
+                    yield Queued(None)  # its turn: the request goes now
+                sent_text, used = False, None
+                try:
+                    for event in self._one_attempt(request, cancel):
+                        sent_text = sent_text or isinstance(event, Text)
+                        used = event if isinstance(event, Usage) else used
+                        yield event
                     return
-                error = explain(exc, request.settings.model, partial=sent_text, key_source=self._key_source)
-                if not error.retryable or sent_text or attempt == ATTEMPTS:
-                    raise error from exc
-                wait = retry_wait(exc, attempt)
-                yield Notice(retry_notice(error, wait, attempt + 1))
-                if cancel.wait(wait):
-                    yield Finished("stopped")
-                    return
+                except GenerationError:
+                    raise
+                except Exception as exc:  # every failure becomes a sentence for the user
+                    if cancel.is_set():
+                        yield Finished("stopped")
+                        return
+                    error = explain(exc, request.settings.model, partial=sent_text, key_source=self._key_source)
+                    if not error.retryable or sent_text or attempt == ATTEMPTS:
+                        raise error from exc
+                    wait = retry_wait(exc, attempt)
+                    if turn is not None:
+                        # Back to the head of the queue; a 429 pauses everyone, the wait happens in the queue.
+                        wait = turn.failed(rate_limited=error.kind == "rate_limit", wait_s=wait,
+                                           headers=getattr(getattr(exc, "response", None), "headers", None))
+                        yield Notice(retry_notice(error, wait, attempt + 1))
+                        continue
+                    yield Notice(retry_notice(error, wait, attempt + 1))
+                    if cancel.wait(wait):
+                        yield Finished("stopped")
+                        return
+        finally:
+            if turn is not None:
+                # No counts: the server never started a message (a refusal, a cut connection), so nothing was used.
+                turn.end(input_tokens=used.input_tokens if used else 0, output_tokens=used.output_tokens if used else 0)
 
     def _one_attempt(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[Event]:
         settings = request.settings
@@ -131,6 +172,8 @@ class ClaudeProvider:
             **options,
         ) as stream:
             self._active = stream
+            if self._gate is not None:
+                self._gate.observe(stream.response.headers)  # the API's own count of the key's limits
             try:
                 for event in stream:
                     if cancel.is_set():
@@ -167,8 +210,9 @@ class ClaudeProvider:
             yield Finished(stop_reason)
 
 
-class _Sockets:
-    """The sockets a client opens, noted through httpx's public request hook and httpcore's trace extension."""
+class Sockets:
+    """The sockets a client opens, noted through httpx's public request hook and httpcore's trace extension.
+    shut() ends every request in flight at once (a Stop, a Cancel), and any connection still being made."""
 
     def __init__(self) -> None:
         self._open: list[socket.socket] = []
@@ -196,6 +240,12 @@ class _Sockets:
         for sock in sockets:
             with contextlib.suppress(OSError):  # already closed, or a TCP socket whose descriptor TLS took over
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+def input_estimate(request: GenerationRequest) -> int:
+    """The input tokens a request will use, estimated from what is sent (the queue reserves them)."""
+    sent = request.prompt + (request.continue_from + CONTINUE_INSTRUCTION if request.continue_from else "")
+    return estimate_tokens(sent)
 
 
 def _usage(input_tokens: int, output_tokens: int, counted: bool, text_out: list[str]) -> Usage:

@@ -18,6 +18,7 @@ from specchain.store.base import guarded, now_utc, token_hash
 from specchain.store.checkpoints import RunStore
 from specchain.store.errors import VersionNotFound, WorkspaceNotFound
 from specchain.store.models import SharedVersion
+from specchain.store.queue import QueueStore
 from specchain.store.tables import share_links, versions
 
 
@@ -26,7 +27,7 @@ def share_token(workspace_token: str, version: int, generation: int) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")  # 43 characters, the shape of every token
 
 
-class Store(RunStore):
+class Store(RunStore, QueueStore):
     """The whole store. Synchronous, thread-safe; every call is its own short transaction."""
 
     @guarded(writing=True)

@@ -101,3 +101,37 @@ share_links = Table(
     Column("enabled", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# The fair queue in front of Claude (specchain/queue.py). Admission is decided under the gate row's lock, strictly
+# by seq (first come, first served); a ticket sent back after a 429 or a busy server keeps its seq, so its place.
+queue_tickets = Table(
+    "queue_tickets", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # the order of arrival
+    Column("id", String(32), nullable=False, unique=True),  # random: a stale holder can't touch a newer ticket
+    Column("run_id", String(32), index=True),  # the run waiting (None for a request made outside a run)
+    Column("owner", Text, nullable=False),  # hostname:pid:random of the process holding it
+    Column("state", String(16), nullable=False),  # "waiting" or "running" (admitted, its request in flight)
+    Column("input_tokens", Integer, nullable=False),  # reserved: the prompt's estimate
+    Column("output_tokens", Integer, nullable=False),  # reserved: max_tokens (the API counts it at the start)
+    Column("enqueued_at", UTCDateTime, nullable=False),
+    Column("admitted_at", UTCDateTime),
+    Column("not_before", UTCDateTime),  # a retry after a busy server waits this long at the head of the queue
+    Column("heartbeat_at", UTCDateTime, nullable=False, index=True),
+)
+
+queue_gate = Table(
+    "queue_gate", metadata,
+    Column("id", Integer, primary_key=True),  # one row, id 1: every admission locks it
+    # Token buckets (None: full). Each refills at its per-minute limit / 60 per second, up to the limit.
+    Column("requests_level", Float),
+    Column("input_level", Float),
+    Column("output_level", Float),
+    Column("refilled_at", UTCDateTime),
+    # Limits the API reported in its anthropic-ratelimit-* headers (None until a response said so).
+    Column("requests_limit", Integer),
+    Column("input_limit", Integer),
+    Column("output_limit", Integer),
+    Column("paused_until", UTCDateTime),  # a 429 stops every admission until then
+    Column("pause_reason", Text),
+    Column("avg_request_s", Float),  # how long a request takes (moving average): the wait estimates use it
+)
