@@ -1,7 +1,8 @@
 """A bare Streamlit app of Spec Chain Studio's shape, the baseline of bench/agent_sessions.py.
 
 Four pages through st.navigation, the same labels and the same flow (example → Next → Next → Generate), a 20 KB
-code block and a 23 KB document in 1 KB pieces, and none of the app's own modules: what Streamlit alone costs.
+code block, and the app's 26 KB offline draft of the example (bench/bare_app/document.md) cut at its sections as
+the app cuts it; none of the app's own modules: what Streamlit alone costs to draw the same things.
 """
 
 import streamlit as st

@@ -16,7 +16,13 @@ import functools
 import importlib
 import json
 import math
+import multiprocessing
+import os
 import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -360,10 +366,46 @@ def _availability(facts: Facts, cap: Capacity) -> Chart | Omitted:
 
 
 # ── images for the downloads ─────────────────────────────────────────────────────────────────────────────────
+# vl-convert draws in a process of its own: it holds Python's global lock while it draws (3 s for its first image,
+# while its JavaScript engine starts; 0.4–0.5 s per chart after), and in the server's process that froze every
+# session's page for as long. Its engine (~100 MB) lives in that process too. Started on the first image.
+_WORKER: ProcessPoolExecutor | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
+    global _WORKER
+    for attempt in range(2):  # a worker that died (killed, out of memory) is replaced once
+        with _WORKER_LOCK:
+            if _WORKER is None:
+                _WORKER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                              initializer=_end_with, initargs=(os.getpid(),))
+            worker = _WORKER
+        try:
+            return worker.submit(function, *args).result()
+        except BrokenProcessPool:
+            with _WORKER_LOCK:
+                if _WORKER is worker:
+                    _WORKER = None
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _end_with(parent: int) -> None:
+    """In the worker: exit when the server's process is gone (killed, it never says goodbye)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)  # polling interval
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 @functools.cache
 def _converter() -> Any:
-    """vl-convert, loaded on the first image (its JavaScript engine takes about a second to start), with the
-    Noto Sans of the font wheel registered so text measures the same on every machine."""
+    """vl-convert (in the worker), loaded on the first image, with the Noto Sans of the font wheel registered so
+    text measures the same on every machine."""
     import vl_convert
 
     fonts = importlib.import_module("manimgx_fonts")
@@ -371,16 +413,24 @@ def _converter() -> Any:
     return vl_convert
 
 
-@functools.lru_cache(maxsize=64)
-def _svg(spec_json: str) -> str:
+def _draw_svg(spec_json: str) -> str:
     # allowed_base_urls=[]: a spec can load no data from anywhere (ours are inline anyway).
     return _converter().vegalite_to_svg(json.loads(spec_json), vl_version=VEGA_LITE_VERSION, config=EXPORT_CONFIG,
                                         allowed_base_urls=[])
 
 
+def _draw_png(svg: str, scale: float) -> bytes:
+    return _converter().svg_to_png(svg, scale=scale)
+
+
+@functools.lru_cache(maxsize=64)
+def _svg(spec_json: str) -> str:
+    return _in_worker(_draw_svg, spec_json)
+
+
 @functools.lru_cache(maxsize=64)
 def _png(spec_json: str, scale: float) -> bytes:
-    return _converter().svg_to_png(_svg(spec_json), scale=scale)
+    return _in_worker(_draw_png, _svg(spec_json), scale)
 
 
 # One drawing at a time: a download clicked while the page's background drawing is under way waits for that
