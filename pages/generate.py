@@ -4,7 +4,10 @@ The run happens on a worker thread (specchain.runs); this page follows it (see f
 document (about 1 KB of whole Markdown blocks) is sent to the browser once, as it completes.
 """
 
+from __future__ import annotations
+
 import time
+from dataclasses import dataclass, fields, replace
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -17,6 +20,7 @@ from pages.shared import (
     begin_page,
     brief_problems,
     cost_text,
+    driven_by_agent,
     estimated,
     start_run,
     step,
@@ -32,7 +36,9 @@ from specchain.workspace import StoredRun
 begin_page()
 WAKE_S = 0.1  # how often the following loop looks up even without news: a click on Stop waits at most this
 RECUT_EVERY_S = 0.1  # Claude sends ~25 small deltas a second; cutting the current section into pieces is O(section)
+AGENT_WAIT_S = 20.0  # an AI agent's call waits this long at most for a run's end (see progress_for_agent)
 STATUS_EVERY_S = 5.0  # while text arrives the document shows progress; the elapsed time moves in 5-second steps
+DOCUMENT_PLACE = "_generate_document_place"  # (which place holds the document, the run it follows or None): Regions
 
 runs = workspace()
 state = runs.state() if runs else None
@@ -109,7 +115,9 @@ def progress_line(p: Progress) -> str:
         nothing = "" if p.record.wrote_document else ", no document written"
         return f"Run ended: {p.record.stop_label}{nothing}"
     if p.stopping:
-        return "Stopping… keeping what was written"
+        return "Leaving the queue…" if p.state == "queued" else "Stopping… keeping what was written"
+    if p.state == "queued":  # waiting for its turn at the fair queue in front of Claude (specchain/queue.py)
+        return f"Waiting for your turn · {p.queue.describe()}" if p.queue else "Waiting for your turn…"
     if p.state == "connecting":
         return "Connecting…"
     if p.state == "planning":
@@ -122,17 +130,80 @@ def progress_line(p: Progress) -> str:
 
 def status_text(p: Progress) -> str:
     notice = f"  \n{p.notice}" if p.notice else ""
+    if p.state == "queued" and p.queue is not None and not p.stopping:
+        notice += (f"  \n{p.queue.why()} You can leave this page and come back: your place is kept. Stop leaves "
+                   "the queue: nothing is sent to Claude, no request is used and no version is made.")
     return f"**{progress_line(p)}**{notice}"
 
 
-def follow(job: RunJob | StoredRun, status: DeltaGenerator, clock: DeltaGenerator, document: DeltaGenerator) -> None:
+def caption_text(job: RunJob | StoredRun, p: Progress) -> str:
+    """What is being written, with what, above the status: true in every state ("" once the run has ended: the status
+    says how, and the page is drawn again with the outcome a moment later)."""
+    label = job.request.settings.label
+    if p.record is not None:
+        return ""
+    if p.state == "queued":
+        return (f"Leaving the queue: version {job.version} will not be written." if p.stopping
+                else f"Waiting for your turn to write version {job.version} with {label}.")
+    if p.stopping:
+        return f"Stopping version {job.version} with {label}: what was written so far is kept."
+    return (f"Writing version {job.version} with {label}. You can switch pages: the writing carries on, and only "
+            "Stop ends it.")
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The page under the engine settings, top to bottom. Both of the page's states (following a run; the last run
+    and the next step) reserve every region, in this order, and fill some: Streamlit keeps what the previous script
+    run drew on screen, greyed, until the new run replaces it or ends, and while a run is followed the script runs
+    for minutes. A "Generate version N" button or the last run's figures left below the status would stay there for
+    the whole run; an st.empty() replaces them at once.
+
+    The document has two places, one under the other, and uses one at a time. A container drawn where a container
+    was keeps the old one's parts (greyed) until they are replaced, and an st.empty() is merged with what is drawn
+    at its place next, before it reaches the browser: so a document that must start afresh (a new run's) goes to
+    the place the previous draw left empty, and one that goes on (the same run after Stop, or finished) is drawn
+    over itself, piece by piece, without a flicker."""
+
+    notice: DeltaGenerator  # the brief isn't ready; a run already started in another tab
+    caption: DeltaGenerator  # what is being written, with what (caption_text)
+    status: DeltaGenerator  # the run's status and Stop; after the run, how it ended
+    figures: DeltaGenerator  # the last run's time, tokens and cost
+    actions: DeltaGenerator  # the next steps: Continue writing, Open the document, Generate version N
+    document: DeltaGenerator  # the document, as it is written and after
+
+    @classmethod
+    def reserve(cls, following: str | None) -> Regions:
+        """Every region as an st.empty() (the document in one of its places); following: the run followed, if any."""
+        place, followed = st.session_state.get(DOCUMENT_PLACE, (0, None))
+        if following is not None and following != followed:
+            place = 1 - place  # a new run's document starts in the place left empty
+        st.session_state[DOCUMENT_PLACE] = (place, following)
+        notice, caption, status, figures, actions, *places = (st.empty() for _ in range(len(fields(cls)) + 1))
+        return cls(notice, caption, status, figures, actions, places[place])
+
+    @classmethod
+    def following(cls, run_id: str) -> Regions:
+        """While a run is followed: its status box (with Stop) and its document; the rest left empty."""
+        area = cls.reserve(run_id)
+        return replace(area, status=area.status.container(border=True),
+                       document=area.document.container(key="generate_document"))
+
+    @classmethod
+    def after_the_run(cls) -> Regions:
+        """After the last run (or before the first): room for several next steps and the finished document."""
+        area = cls.reserve(None)
+        return replace(area, actions=area.actions.container(), document=area.document.container())
+
+
+def follow(job: RunJob | StoredRun, area: Regions, status: DeltaGenerator, clock: DeltaGenerator) -> None:
     """Show the run as it happens, until it ends.
 
     The page waits on the run's change signal instead of polling, and sends only what is new: each finished piece
     of the document once (see stream_pieces), and the status line when its words change or, while text arrives,
     every few seconds for the elapsed time. So the browser receives little more than the document itself.
     """
-    line, drawn_at = "", 0.0
+    line, said, drawn_at = "", None, 0.0
     shown: list[int] = []  # pieces drawn, per section; each section is its own container
     boxes: list[DeltaGenerator] = []
     seen, cut_at = -1, 0.0
@@ -146,6 +217,12 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, clock: DeltaGenerato
             # st.info is drawn with role="status": a screen reader announces each new line, and the end.
             status.info(new_line, icon=":material/task_alt:" if p.record else ":material/progress_activity:")
             line = new_line
+        if (words := caption_text(job, p)) != said:
+            if words:
+                area.caption.caption(words)
+            else:
+                area.caption.empty()
+            said = words
         if p.elapsed_s - drawn_at >= every or p.record is not None:
             clock.caption(f"{p.elapsed_s:,.0f} s elapsed")
             drawn_at = p.elapsed_s
@@ -161,7 +238,7 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, clock: DeltaGenerato
             if index == len(shown):
                 if not pieces:
                     break
-                boxes.append(document.container())
+                boxes.append(area.document.container())
                 shown.append(0)
             for piece in pieces[shown[index]:]:
                 boxes[index].markdown(for_screen(piece))
@@ -169,6 +246,22 @@ def follow(job: RunJob | StoredRun, status: DeltaGenerator, clock: DeltaGenerato
         if p.record is not None:
             job.wait(2)  # the version is filed a moment after the record exists
             return
+
+
+def progress_for_agent(job: RunJob | StoredRun, area: Regions, status: DeltaGenerator, clock: DeltaGenerator) -> None:
+    """The run for an AI agent (Streamlit's agent API), which sees the page only once the script ends and can send
+    nothing (not even Stop) until then: wait for the end at most half its wait limit, then show the run as it is,
+    with the document so far. The agent's next call (its session_id alone) looks again; Stop works between calls."""
+    if job.wait(min(AGENT_WAIT_S, st.get_option("server.agentWaitTimeout") / 2)):
+        st.rerun()  # the version is filed: the page says how the run ended, as after follow()
+    p = job.progress()
+    if words := caption_text(job, p):
+        area.caption.caption(words)
+    status.info(status_text(p), icon=":material/progress_activity:")
+    clock.caption(f"{p.elapsed_s:,.0f} s elapsed")
+    for index, section in enumerate([*p.sections, p.current]):
+        for piece in stream_pieces(section.markdown, finished=index < len(p.sections)):
+            area.document.markdown(for_screen(piece))
 
 
 def allow_stop_and_page_switches() -> None:
@@ -192,24 +285,25 @@ def redraw_from_the_browser() -> None:
     st.session_state.redraw_armed = True  # the first, inline call only arms it; the next timed run redraws
 
 
-def run_summary() -> RunRecord | None:
+def run_summary(area: Regions) -> RunRecord | None:
     """How the last run went, with the next step as the one primary button. The record, if it left a document."""
     record = runs.last_run() if runs else None
     if record is None:
         return None
     if not record.wrote_document:
-        st.warning(f"**No document was produced.** {record.no_document_reason}", icon=":material/warning:")
+        area.status.warning(f"**No document was produced.** {record.no_document_reason}", icon=":material/warning:")
     elif record.error:
-        st.error(record.error, icon=":material/error:")
+        area.status.error(record.error, icon=":material/error:")
     elif record.stop_reason == "max_tokens":
-        st.warning(f"Version {record.version} reached the maximum length and was cut off. Continue writing asks "
-                   "Claude for the rest, starting exactly where it stopped.", icon=":material/content_cut:")
+        area.status.warning(f"Version {record.version} reached the maximum length and was cut off. Continue writing "
+                            "asks Claude for the rest, starting exactly where it stopped.",
+                            icon=":material/content_cut:")
     elif not record.finished:
-        st.warning(f"Version {record.version} is unfinished ({record.stop_label.lower()}); what was written is kept.",
-                   icon=":material/content_cut:")
+        area.status.warning(f"Version {record.version} is unfinished ({record.stop_label.lower()}); what was written "
+                            "is kept.", icon=":material/content_cut:")
     else:
-        st.success(f"Version {record.version} is ready.", icon=":material/task_alt:")
-    cols = st.columns(5)
+        area.status.success(f"Version {record.version} is ready.", icon=":material/task_alt:")
+    cols = area.figures.columns(5)
     cols[0].metric("Time to first text", f"{record.first_text_s:.1f} s" if record.first_text_s is not None else "–")
     cols[1].metric("Total time", f"{record.total_s:.1f} s")
     cols[2].metric("Tokens in", tokens_text(record, record.input_tokens))
@@ -219,12 +313,14 @@ def run_summary() -> RunRecord | None:
     cols[4].metric(estimated("Cost", record), cost_text(record))
     if not record.wrote_document:
         return None
-    if record.can_continue and st.button("Continue writing", type="primary", icon=":material/play_arrow:",
-                                         help="Claude writes the rest, starting exactly where it stopped; the "
-                                         "parts are joined into a new version."):
-        start_run(continues=record)
-    if st.button("Open the document", type="secondary" if record.can_continue else "primary",
-                 icon=":material/arrow_forward:"):
+    with area.actions:
+        if record.can_continue and st.button("Continue writing", type="primary", icon=":material/play_arrow:",
+                                             key="generate_continue",
+                                             help="Claude writes the rest, starting exactly where it stopped; the "
+                                             "parts are joined into a new version."):
+            start_run(continues=record)
+    if area.actions.button("Open the document", type="secondary" if record.can_continue else "primary",
+                           icon=":material/arrow_forward:", key="generate_open_document"):
         st.session_state.viewing_version = record.version
         st.switch_page(PAGES["document"])
     return record
@@ -238,41 +334,50 @@ if job is None and running:  # the run ended between reading the work and now: r
 engine_settings()
 
 if job is not None:
+    # Every region is drawn (emptied, or the run's) before the run is followed: nothing of the page's previous state
+    # stays on screen while the run waits in the queue, connects or writes (see Regions).
+    area = Regions.following(job.run_id)
     pressed = st.session_state.pop("generate_pressed", False)
     if pressed and job.run_id != st.session_state.get("started_run"):  # pressed in a tab that hadn't seen this run
-        st.warning(f"Version {job.version} is already being written for this work, perhaps in another tab: it is "
-                   "shown below. Wait for it to finish, or press Stop to end it and generate again.",
-                   icon=":material/hourglass_top:")
-    st.caption(f"Writing version {job.version} with {job.request.settings.label}. You can switch pages: "
-               "the writing carries on, and only Stop ends it.")
-    with st.container(border=True):
+        area.notice.warning(f"Version {job.version} is already being written for this work, perhaps in another tab: "
+                            "it is shown below. Wait for it to finish, or press Stop to end it and generate again.",
+                            icon=":material/hourglass_top:")
+    with area.status:
         left, right = st.columns([4, 1], vertical_alignment="center")
-        status, clock = left.empty(), left.empty()  # drawn by follow(), at once
+        status, clock = left.empty(), left.empty()  # drawn by follow(), at once, with the caption above
         # A callback, so the click takes effect before this script draws anything: the button is disabled and the
         # status says "Stopping…" in the same rerun; the connection to Claude is closed at once.
         right.button("Stop", icon=":material/stop_circle:", use_container_width=True, on_click=job.request_stop,
-                     disabled=job.stopping, help="Stop writing. Everything written so far is kept.")
-    follow(job, status, clock, st.container())
-    redraw_from_the_browser()
+                     disabled=job.stopping, help="Stop writing. Everything written so far is kept.",
+                     key="generate_stop")
+    if driven_by_agent():
+        progress_for_agent(job, area, status, clock)
+    else:
+        follow(job, area, status, clock)
+        redraw_from_the_browser()
 else:
     st.session_state.pop("redraw_armed", None)
+    area = Regions.after_the_run()
     problems = brief_problems()
     if problems:
-        st.warning("The brief isn't ready yet: " + " ".join(problems.values()), icon=":material/warning:")
-        if st.button("Back to the brief", icon=":material/arrow_back:"):
+        area.notice.warning("The brief isn't ready yet: " + " ".join(problems.values()), icon=":material/warning:")
+        if area.actions.button("Back to the brief", icon=":material/arrow_back:", key="generate_back_to_brief"):
             st.switch_page(PAGES["brief"])
     else:
-        shown = run_summary()
+        shown = run_summary(area)
         label = f"Generate version {(state.versions[-1].version if state and state.versions else 0) + 1}"
         # Once a document exists, opening it is the next step; generating again is the second choice.
         # The callback notes the click even when, by the time this page runs again, another tab has started a run.
-        if st.button(label, type="secondary" if shown else "primary", icon=":material/play_arrow:",
-                     on_click=st.session_state.update, kwargs={"generate_pressed": True}):
-            st.session_state.pop("generate_pressed", None)
-            start_run()
+        with area.actions:  # a message from start_run (no key, a run already going) goes under the button
+            if st.button(label, type="secondary" if shown else "primary", icon=":material/play_arrow:",
+                         on_click=st.session_state.update, kwargs={"generate_pressed": True}, key="generate_start",
+                         help="Writes a new version of the document with the engine chosen above; earlier versions "
+                         "stay."):
+                st.session_state.pop("generate_pressed", None)
+                start_run()
         if shown:
             # The document stays where the user watched it being written; the Document page has the rest.
             for section in split_sections(shown.document):
-                with st.container():  # the same containers and pieces as while it streamed (see follow)
+                with area.document.container():  # the same containers and pieces as while it streamed (see follow)
                     for piece in stream_pieces(section.markdown, finished=True):
                         st.markdown(for_screen(piece))
