@@ -100,10 +100,16 @@ AGENT_FLAGS = ["--server.enableAgentApi", "true", "--server.agentWaitTimeout", "
 @contextmanager
 def serve(name: str, folder: Path, flags: list[str] | None = None, env: dict[str, str] | None = None,
           frozen: bool = False) -> Iterator[Server]:
-    """`streamlit run app.py` in folder with the agent API on, on a free loopback port."""
+    """The app in folder started as its README says (`python deploy/serve.py`, which loads the app's modules before
+    the server listens, where the copy has it; else `streamlit run app.py`), with the agent API on, on a free loopback
+    port."""
     started = time.monotonic()
-    with running_app(env, cwd=folder, flags=[*AGENT_FLAGS, *(flags or [])],
-                     launcher=("-c", FROZEN_START) if frozen else ("-m", "streamlit")) as app:
+    launcher = ("-m", "streamlit")
+    if frozen:
+        launcher = ("-c", FROZEN_START)
+    elif (folder / "deploy" / "serve.py").is_file():
+        launcher = ("deploy/serve.py",)
+    with running_app(env, cwd=folder, flags=[*AGENT_FLAGS, *(flags or [])], launcher=launcher) as app:
         yield Server(name, app.url, app.pid, time.monotonic() - started)
 
 

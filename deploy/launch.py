@@ -247,7 +247,7 @@ class Cluster:
         env = {**os.environ, **self._env, "STREAMLIT_SERVER_COOKIE_SECRET": self.secret}
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
-        command = [sys.executable, "-m", "streamlit", "run", self._script, "--server.port", str(process.port),
+        command = [sys.executable, str(ROOT / "deploy" / "serve.py"), "run", self._script, "--server.port", str(process.port),
                    "--server.address", process.host, "--server.headless", "true", *self._flags]
         with process.log.open("ab") as log:  # the child keeps its own descriptor
             # A session of its own: Ctrl-C reaches the launcher, which stops the processes in order.
