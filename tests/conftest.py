@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,8 @@ from playwright.sync_api import Browser, sync_playwright
 
 from specchain.inputs import ChainInputs
 from specchain.steps import ChainStep, load_step
+from specchain.store import open_store
+from specchain.workspace import RunService
 from tests.browser import launch_chromium
 from tests.fake_anthropic import FakeAnthropic
 from tests.store_fixtures import pg_server, store, store_url  # noqa: F401 - the store tests' fixtures
@@ -48,3 +50,19 @@ def browser() -> Iterator[Browser]:
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def new_service(tmp_path: Path) -> Iterator[Callable[[], RunService]]:
+    """RunServices (each with its process's gate) on fresh SQLite stores, made after the test has set the queue's
+    settings (environment variables)."""
+    made: list[RunService] = []
+
+    def make() -> RunService:
+        made.append(RunService(open_store(f"sqlite:///{tmp_path / f'work{len(made)}.sqlite3'}"), background=False))
+        return made[-1]
+
+    yield make
+    for runs in made:
+        runs.close()
+        runs.store.close()

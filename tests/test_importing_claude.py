@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -22,7 +21,6 @@ from specchain.importing.claude import (
 from specchain.providers import EngineSettings, GenerationError
 from specchain.runs import RunJob
 from specchain.steps import ChainStep
-from specchain.store import open_store
 from specchain.workspace import RunService, Workspace
 from tests.conftest import example_inputs
 from tests.fake_anthropic import FakeAnthropic, RateLimits
@@ -160,21 +158,6 @@ def test_offline_is_explained(step: ChainStep) -> None:
 
 # ── through the fair queue, as every Claude request ──────────────────────────────────────────────────────────────
 SONNET = EngineSettings(engine="claude", model=MODEL)
-
-
-@pytest.fixture
-def new_service(tmp_path: Path) -> Iterator[Callable[[], RunService]]:
-    """A RunService (the process's gate) on a fresh SQLite store, made after the test has set the queue's settings."""
-    made: list[RunService] = []
-
-    def make() -> RunService:
-        made.append(RunService(open_store(f"sqlite:///{tmp_path / f'work{len(made)}.sqlite3'}"), background=False))
-        return made[-1]
-
-    yield make
-    for runs in made:
-        runs.close()
-        runs.store.close()
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 30) -> None:

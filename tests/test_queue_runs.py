@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,21 +33,6 @@ def product(number: int) -> ChainInputs:
 def arrivals(fake: FakeAnthropic) -> list[str]:
     """The product names of the requests the API received, in order of arrival."""
     return [inputs_from_prompt(r["body"]["messages"][0]["content"]).values["app_name"] for r in fake.requests]
-
-
-@pytest.fixture
-def new_service(tmp_path: Path) -> Iterator[Callable[[], RunService]]:
-    """A RunService on a fresh SQLite store, made after the test has set the queue's environment variables."""
-    made: list[RunService] = []
-
-    def make() -> RunService:
-        made.append(RunService(open_store(f"sqlite:///{tmp_path / f'work{len(made)}.sqlite3'}"), background=False))
-        return made[-1]
-
-    yield make
-    for runs in made:
-        runs.close()
-        runs.store.close()
 
 
 @pytest.fixture
