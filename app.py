@@ -66,7 +66,10 @@ pages = [
 ]
 # A plain list, not a titled section: Streamlit draws a section as a <div> inside the list, which screen readers
 # can't read as a list (axe: "list", "listitem").
-navigation = st.navigation(pages)
+# Many briefs at once: a tool beside the four steps, reached from its own link in the sidebar (not a fifth step).
+batch_page = st.Page("pages/batch.py", title="Many briefs at once", icon=":material/table_view:",
+                     visibility="hidden")
+navigation = st.navigation([*pages, batch_page])
 with st.sidebar:
     steps = list(STEPS)
     furthest = max((index for index, step in enumerate(steps) if done[step]), default=-1)
@@ -87,11 +90,13 @@ with st.sidebar:
             st.caption("Anyone with the link can open and change this work; keep it like a password.")
             left, right = st.columns(2)
             if left.button("Start a new document", icon=":material/note_add:", use_container_width=True,
+                           key="sidebar_new_document",
                            help="This work stays saved under its link; the form starts empty."):
                 start_new_document()
             with right.popover("Delete this work", icon=":material/delete:", use_container_width=True):
                 st.write("Delete the brief, every version and every share link of this work, for good?")
-                if st.button("Yes, delete it", type="primary"):
+                if st.button("Yes, delete it", type="primary", key="sidebar_delete_work",
+                             help="Deletes the brief, every version and every share link of this work, for good."):
                     try:
                         run_service().store.delete_workspace(work.token)
                     except StoreError as error:
@@ -101,15 +106,19 @@ with st.sidebar:
                         start_new_document()
     else:
         st.caption("Your work is saved as soon as you type: a link to come back to it appears here.")
+    st.page_link(batch_page, label="Many briefs at once", icon=":material/table_view:",
+                 help="Several products? Upload a spreadsheet with one brief per row and get every document.")
 # Less empty space above the title: on a 1280×720 projector the first fields should be visible without scrolling.
 # WCAG 2.1 AA contrast (README, "Accessibility"): captions in the text colour at 80% (Streamlit's grey is below 4.5:1
 # in both themes); dark text on the dark theme's light-blue primary buttons (white on it is 2.5:1). Code blocks in
 # the document wrap instead of scrolling sideways (over Streamlit's inline style): no keyboard-unreachable scroller.
-# The sidebar's steps and the main area (a Tab stop of Streamlit's) show a ring when the keyboard is on them.
+# The sidebar's steps, its Many briefs link and the main area (a Tab stop of Streamlit's) show a ring when the keyboard
+# is on them.
 st.html("<style>.stMainBlockContainer { padding-top: 2.5rem; }"
         "[data-testid=stCaptionContainer] { color: inherit; opacity: .8; }"
         "button[kind^=primary]:enabled, button[kind^=primary]:enabled * { color: light-dark(#fff, #0e1117) !important; }"
-        "[data-testid=stSidebarNavLink]:focus-visible, [data-testid=stMain]:focus-visible "
+        "[data-testid=stSidebarNavLink]:focus-visible, [data-testid=stMain]:focus-visible, "
+        "[data-testid=stPageLink-NavLink]:focus-visible "
         "{ outline: 2px solid currentColor; outline-offset: -2px; }"
         "[data-testid=stMarkdownContainer] pre, [data-testid=stMarkdownContainer] pre code "
         "{ white-space: pre-wrap !important; overflow-wrap: anywhere; }</style>")

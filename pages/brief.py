@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.facts_panel import facts_panel
+from pages.import_panel import import_panel
 from pages.shared import (
     PAGES,
     begin_page,
@@ -34,8 +35,9 @@ with st.container(border=True):
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     names = [e.name for e in chain.examples]
     choice = left.selectbox("Example brief", names, index=None, placeholder="Choose an example…",
-                            label_visibility="collapsed")
-    if right.button("Use this example", disabled=choice is None, use_container_width=True):
+                            label_visibility="collapsed", key="brief_example")
+    if right.button("Use this example", disabled=choice is None, use_container_width=True, key="brief_use_example",
+                    help="Fills the five answers below with the chosen example; Undo brings back what you had."):
         example = next(e for e in chain.examples if e.name == choice)
         st.session_state.brief_backup = dict(values)
         for field in chain.fields:
@@ -44,12 +46,14 @@ with st.container(border=True):
         sync_work(adopt_remote=False)  # saved now: the work (and its link) exists from the first example picked
         st.toast(f"Filled in “{choice}”. Edit anything you like.")
     if st.session_state.get("brief_backup") is not None and st.button(
-        "Undo: bring back what I had typed", icon=":material/undo:"
+        "Undo: bring back what I had typed", icon=":material/undo:", key="brief_undo_example"
     ):
         for field in chain.fields:
             st.session_state[field_key(field.key)] = st.session_state.brief_backup.get(field.key, "")
         st.session_state.brief_backup = None
         st.rerun()
+
+import_panel(chain)
 
 problems = brief_problems()
 show_all = st.session_state.get("brief_checked", False)
@@ -79,7 +83,8 @@ if answers:
     with st.expander(f"Answers to earlier questions ({len(answers)}), included in the next prompt"):
         for answer in answers:
             st.markdown(f"**{answer.question}**  \n{answer.answer}  \n*answers version {answer.version}*")
-        if st.button("Clear these answers", icon=":material/delete:"):
+        if st.button("Clear these answers", icon=":material/delete:", key="brief_clear_answers",
+                     help="The next prompt leaves out your answers to earlier versions' questions."):
             st.session_state.answers = []
             st.rerun()
 
@@ -91,7 +96,8 @@ def check_before_continuing() -> None:
     st.session_state.continue_clicked = True
 
 
-st.button("Next: check the prompt", type="primary", icon=":material/arrow_forward:", on_click=check_before_continuing)
+st.button("Next: check the prompt", type="primary", icon=":material/arrow_forward:", on_click=check_before_continuing,
+          key="brief_next")
 if st.session_state.pop("continue_clicked", False):
     if problems:
         st.error("Some answers need a change before you go on: see the messages above.", icon=":material/error:")

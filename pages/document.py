@@ -46,7 +46,7 @@ if not summaries:
                    icon=":material/warning:")
     else:
         st.info("No document yet. Generate one first: the offline draft takes a second.", icon=":material/info:")
-    if st.button("Go to Generate", type="primary", icon=":material/arrow_forward:"):
+    if st.button("Go to Generate", type="primary", icon=":material/arrow_forward:", key="document_go_to_generate"):
         st.switch_page(PAGES["generate"])
     st.stop()
 
@@ -76,7 +76,9 @@ if record.can_continue:
     cut = "was cut off at the maximum length" if record.stop_reason == "max_tokens" else "is unfinished"
     st.warning(f"This document {cut}. Continue asks Claude to write the rest, starting exactly where it stopped; "
                "the parts are joined into a new version.", icon=":material/content_cut:")
-    if st.button("Continue writing", type="primary", icon=":material/play_arrow:", disabled=running):
+    if st.button("Continue writing", type="primary", icon=":material/play_arrow:", disabled=running,
+                 key="document_continue", help="Claude writes the rest, starting exactly where it stopped; the parts "
+                 "are joined into a new version."):
         start_run(continues=record)
 
 check = check_document(record.document, chain)
@@ -93,7 +95,7 @@ doc_tab, check_tab, figures_tab, questions_tab, edit_tab, history_tab, download_
     ":material/info: Run details",
 ])
 
-with doc_tab:
+with doc_tab, st.container(key="document_text"):  # keyed: an AI agent reads the document's text here
     show_document([s.markdown for s in split_sections(record.document)])
 
 with check_tab:
@@ -133,7 +135,8 @@ with questions_tab:
         st.caption(f"{len(answered)} of {len(questions)} answered. The new version uses the engine chosen on the "
                    "Generate page.")
         if st.button("Run again with these answers", type="primary", icon=":material/replay:",
-                     disabled=not answered or running):
+                     disabled=not answered or running, key="document_run_again",
+                     help="Writes a new version with your answers added to the prompt; this version stays."):
             start_run(answers_version=record.version)
 
 with edit_tab:
@@ -142,6 +145,7 @@ with edit_tab:
 with history_tab:
     history(runs, summaries)
     st.button("Use this version's brief", icon=":material/restore:", on_click=use_brief_of, args=(record,),
+              key="document_use_brief",
               help=f"Fills the Brief page with the answers version {record.version} was written from, so you can "
               "change them and generate again. Your current brief is replaced (its versions stay here).")
     if len(numbers) > 1:

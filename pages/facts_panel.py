@@ -129,7 +129,13 @@ def facts_panel(chain: ChainStep, inputs: ChainInputs) -> None:
     # A toggle, not an expander: an expander draws its boxes on every rerun even when closed (a box per fact made
     # typing in the brief 2.5× slower); a toggle that is off draws nothing. It is on when something needs checking.
     with st.container(border=True):
-        if not st.toggle(label, value=reading.needs_attention,
+        # Keyed, so an AI agent finds it by name; set open or closed here whenever what needs checking changes (as its
+        # generated id used to reset it when its label or default changed), and when it comes back to the page.
+        shown_for = (reading.needs_attention, checks)
+        if st.session_state.get("_facts_panel_for") != shown_for or "brief_facts_panel" not in st.session_state:
+            st.session_state._facts_panel_for = shown_for
+            st.session_state.brief_facts_panel = reading.needs_attention
+        if not st.toggle(label, key="brief_facts_panel",
                          help="Each figure and technology we found, the words it came from, and a box to correct it."):
             return
         if not reading.rows and not reading.unread:

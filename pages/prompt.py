@@ -29,7 +29,7 @@ st.write(
 problems = brief_problems()
 if problems:
     st.warning("The brief isn't ready yet: " + " ".join(problems.values()), icon=":material/warning:")
-    if st.button("Back to the brief", icon=":material/arrow_back:"):
+    if st.button("Back to the brief", icon=":material/arrow_back:", key="prompt_back_to_brief"):
         st.switch_page(PAGES["brief"])
     st.stop()
 
@@ -66,10 +66,11 @@ left, right = st.columns(2)
 left.download_button(
     "Download the prompt (.txt)", data=rendered.text.encode("utf-8"), mime="text/plain",
     file_name=file_stem(brief().get("app_name", ""), "prompt") + ".txt",
-    on_click="ignore", icon=":material/download:", use_container_width=True,
+    on_click="ignore", icon=":material/download:", use_container_width=True, key="prompt_download",
+    help="The exact prompt as a text file, to paste into any chat tool (no API key needed).",
 )
 if right.button("Next: generate the document", type="primary", icon=":material/arrow_forward:",
-                use_container_width=True):
+                use_container_width=True, key="prompt_next"):
     st.switch_page(PAGES["generate"])
 
 st.code(rendered.text, language=None, wrap_lines=True)  # no inner scrolling: a keyboard reaches all of it

@@ -31,6 +31,7 @@ PAGES = {
     "generate": "pages/generate.py",
     "document": "pages/document.py",
 }
+OTHER_PAGES = ("batch",)  # pages outside the four steps, by the name in their address (app.py's navigation)
 LINK_PARAM = "w"  # ?w=<token>: the link that brings back a workspace
 SHARE_PARAM = "s"  # ?s=<token>: a read-only link to one version
 
@@ -176,31 +177,48 @@ def sync_work(*, adopt_remote: bool = True, create: bool = False) -> None:
         st.session_state.save_problem = error.message
 
 
-def open_link() -> None:
-    """A new tab or a reload: bring back the workspace named in the link (?w=…), once per session."""
+def open_link(shown: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A new tab or a reload: bring back the workspace named in the link (?w=…), once per session. shown: widgets
+    whose values the page already has (a page that reconnected to a new session): left as the page has them, and
+    their saved values returned."""
     if st.session_state.get("link_checked"):
-        return
+        return {}
     st.session_state.link_checked = True
     token = st.query_params.get(LINK_PARAM)
     if not token:
-        return
+        return {}
     state = run_service().store.load_workspace(token)
     if state is None:
         st.session_state.link_problem = True
-        return
+        return {}
     st.session_state.workspace_token = token
     remote = remote_work(state)
     for part, value in remote.items():
         adopt(part, value)
+    # What the PM sees (and may have typed since it was saved) wins; it is saved once the page has run again.
+    set_aside = {key: st.session_state.pop(key) for key in shown if key in st.session_state}
     st.session_state[SYNCED] = remote
     st.session_state.versions_seen = len(state.versions)  # the version viewed last time stays in view
+    return set_aside
 
 
 def bring_in_step() -> None:
     """At the top of every run: reopen the link's work (a new tab), save this tab's changes, take in another's."""
     st.session_state.pop("_workspace", None)  # one view of the saved work per run
-    open_link()
-    sync_work()
+    held = hold_back_a_reconnected_pages_message()
+    if held is not None and held["drawn"]:  # the run after a reconnected page's first: its widgets are known now
+        del st.session_state[HELD_BACK]
+        undrawn = deliver_held_back_message(held["message"])
+        for key in undrawn & held["saved"].keys():  # a widget the first run did not draw after all: saved value back
+            st.session_state[key] = held["saved"][key]
+        held = None
+    if held is None:
+        open_link()
+        sync_work()
+    else:  # the page's widgets can't be read until drawn: nothing is saved now, all of it a moment later
+        held["saved"] = {**open_link(shown=held["keys"]), **held["saved"]}
+        with st.bottom:  # not in the page or the sidebar, where it would move what comes after (an open tab)
+            run_again_once_drawn()
     keep_link_in_address()
 
 
@@ -208,6 +226,7 @@ def begin_page() -> None:
     """Each page's first line. app.py has usually brought the work in step already in this run (it marks that);
     a page run on its own (Streamlit's AppTest reruns only the page) does it here."""
     if not st.session_state.pop("_in_step", False):
+        hold_back_a_reconnected_pages_message()  # before the rerun below, which would drop it
         leave_pages_directory_mode()
         bring_in_step()
         if st.session_state.get("link_problem"):
@@ -220,7 +239,7 @@ def link_problem_page() -> None:
     """The whole page when the link opens no saved work (mistyped, cut short, or the work was deleted)."""
     st.title("This link doesn't open any saved work")
     st.write("It may have been mistyped, cut short, or the work was deleted. Nothing else can be opened with it.")
-    if st.button("Start a new document", type="primary", icon=":material/note_add:"):
+    if st.button("Start a new document", type="primary", icon=":material/note_add:", key="link_problem_new_document"):
         start_new_document()
         st.rerun()
     st.stop()
@@ -232,8 +251,10 @@ def leave_pages_directory_mode() -> None:
     This app has a pages/ folder, so Streamlit starts in its old pages-directory mode and stays there until some
     session's app.py calls st.navigation: a reload of /generate?w=… on a restarted server would run the page alone,
     with a sidebar listing every file of pages/, for every visitor. Switching the mode off and running again fixes
-    it at the first request. The one place that touches Streamlit's internals (PagesManager.uses_pages_directory);
-    tests/test_streamlit_internals.py fails if they change. AppTest resets the mode before each run: left alone there.
+    it at the first request. One of the places that touch Streamlit's internals (with driven_by_agent and the
+    reconnected page's held-back message below):
+    PagesManager.uses_pages_directory; tests/test_streamlit_internals.py fails if it changes. AppTest resets the mode
+    before each run: left alone there.
     """
     from streamlit import config  # AppTest patches config.get_option, not st.get_option
     from streamlit.runtime.pages_manager import PagesManager
@@ -241,6 +262,110 @@ def leave_pages_directory_mode() -> None:
     if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def driven_by_agent() -> bool:
+    """Whether an AI agent drives this session through Streamlit's agent API (server.enableAgentApi), not a browser.
+
+    An agent sees a page only when its script ends, and can send nothing while it runs: the Generate page must not
+    follow a run to its end for it (see generate.py). Streamlit has no public call for this; agent_spec.is_recording
+    is the one it uses itself. tests/test_agent_api.py fails if it stops answering (a poll would then time out).
+    """
+    try:
+        from streamlit.elements.lib.agent_spec import is_recording
+    except ImportError:
+        return False
+    return is_recording()
+
+
+# --- a page that reconnected to a new session ------------------------------------------------------------------
+# When the app process dies (or nginx sends the page to another process), the open page reconnects by itself,
+# without a reload, to a new Streamlit session. Its first message (the PM's first keystroke or click) carries every
+# widget's value, but a session can read a widget's value only once the widget is drawn, and runs callbacks only for
+# widgets it knows: the words would be replaced by the saved ones and the click would do nothing. So that first
+# message is held back (HELD_BACK): the first run draws the page (learning its widgets) from the saved work, except
+# for what the page shows, and saves nothing (a click is seen by the page's code, as always, but runs no callback);
+# a moment later the page runs again and gets the values as if the session had always known the page: they are
+# saved like any edit, their callbacks run, and so does the click's.
+HELD_BACK = "_held_back_message"
+
+
+def hold_back_a_reconnected_pages_message() -> dict[str, Any] | None:
+    """On a session's first run: take what the browser sent for widgets this session never drew out of the run,
+    into HELD_BACK ({message, keys: the user keys it has values for, saved: their saved values set aside, armed,
+    drawn}). Until the page has been drawn whole, a newer message's values replace the held ones. Returns what is
+    held back, if anything.
+
+    One of the places that touch Streamlit's internals (with leave_pages_directory_mode and driven_by_agent):
+    SessionState._new_widget_state, the browser's values by element id, with the metadata of the widgets drawn;
+    tests/test_streamlit_internals.py fails if they change."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.state import common
+
+    ctx = get_script_run_ctx()
+    held = st.session_state.get(HELD_BACK)
+    if ctx is None or (held is None and st.session_state.get("link_checked")) or (held and held["drawn"]):
+        return held
+    widgets = ctx.session_state._state._new_widget_state
+    unknown = [state.value for wid, state in widgets.states.items()
+               if wid not in widgets.widget_metadata and isinstance(getattr(state, "value", None), WidgetState)]
+    if held is None and not unknown:
+        return None
+    for value in unknown:  # a click stays: the page's code sees it now, as always; its callback runs once delivered
+        if not is_click(value):
+            del widgets.states[value.id]
+    # A first run cut short by the PM's next message: that message is newer, for every widget it names.
+    earlier = ([w for w in WidgetStates.FromString(held["message"]).widgets if w.id not in widgets.states]
+               if held else [])
+    message = WidgetStates(widgets=[*earlier, *unknown])
+    keys = frozenset(str(common.user_key_from_element_id(w.id)) for w in message.widgets
+                     if common.is_keyed_element_id(w.id))
+    st.session_state[HELD_BACK] = {"message": message.SerializeToString(), "keys": keys,
+                                   "saved": held["saved"] if held else {}, "armed": False, "drawn": False}
+    return st.session_state[HELD_BACK]
+
+
+def deliver_held_back_message(message: bytes) -> set[str]:
+    """At the top of the run after the first: the page's widgets are known now; hand Streamlit the held-back message
+    as the browser's, which runs the callbacks of what changed and of the click (see hold_back_…). Returns the user
+    keys of widgets still unknown (the first run did not draw them)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.state import common
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return set()
+    state = ctx.session_state._state
+    widgets = state._new_widget_state
+    held = WidgetStates.FromString(message)
+    if not widgets.states:  # a run of our own (run_again_once_drawn): nothing newer from the browser
+        state.on_script_will_rerun(WidgetStates(widgets=[w for w in held.widgets if not is_click(w)]))
+    # else the PM acted again first: that newer message set the values. A click's callback is still owed.
+    for clicked in held.widgets:
+        if is_click(clicked) and clicked.id in widgets.widget_metadata and clicked.id not in widgets.states:
+            widgets.call_callback(clicked.id)
+    return {str(common.user_key_from_element_id(w.id)) for w in held.widgets
+            if common.is_keyed_element_id(w.id) and w.id not in widgets.widget_metadata}
+
+
+def is_click(widget: Any) -> bool:
+    """A WidgetState that is a button's click (a trigger, set), not a value."""
+    kind = str(widget.WhichOneof("value"))
+    return bool(widget.trigger_value) if kind == "trigger_value" else kind.endswith("trigger_value")
+
+
+@st.fragment(run_every=0.2)
+def run_again_once_drawn() -> None:
+    """Drawn by a reconnected page's first run: once that run has ended (the page is drawn whole), the page runs
+    again and gets its message. (The body also runs as it is drawn: not then.)"""
+    held = st.session_state.get(HELD_BACK)
+    if held is not None and held["armed"]:
+        held["drawn"] = True
+        st.rerun(scope="app")
+    elif held is not None:
+        held["armed"] = True
 
 
 def keep_link_in_address() -> None:
@@ -262,7 +387,7 @@ def start_new_document() -> None:
 
 def work_link(token: str, param: str = LINK_PARAM) -> str:
     base = str(st.context.url or "").split("?")[0]
-    for page in PAGES:  # a page's own address ends with its name
+    for page in (*PAGES, *OTHER_PAGES):  # a page's own address ends with its name
         base = base.removesuffix(f"/{page}")
     return f"{base.rstrip('/')}/?{param}={token}"
 

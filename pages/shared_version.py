@@ -26,4 +26,4 @@ with check_tab:
 with figures_tab:
     figures_check(record, step())
 with download_tab:
-    downloads(record)
+    downloads(record, page="shared")

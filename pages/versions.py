@@ -91,7 +91,9 @@ def edit_sections(runs: Workspace, record: RunRecord) -> None:
              if f"edit_v{record.version}_{i}" in st.session_state
              and st.session_state[f"edit_v{record.version}_{i}"] != sections[i].markdown}
     st.caption(f"{len(edits)} section(s) changed." if edits else "No changes yet.")
-    if st.button("Save as a new version", type="primary", icon=":material/save:", disabled=not edits):
+    if st.button("Save as a new version", type="primary", icon=":material/save:", disabled=not edits,
+                 key="document_save_edit",
+                 help="Your changed sections become a new version marked “edited by you”; this one stays as it is."):
         parts = [edits.get(i, s.markdown) for i, s in enumerate(sections)]
         document = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
         try:
@@ -112,12 +114,13 @@ def share_link(runs: Workspace, record: RunRecord) -> None:
     try:
         link = runs.store.share_link(runs.token, record.version)
         if link is None:
-            if st.button("Create a read-only link", icon=":material/share:"):
+            if st.button("Create a read-only link", icon=":material/share:", key="document_share_create",
+                         help="A link that opens only this version: its document, checks and downloads."):
                 runs.store.create_share(runs.token, record.version)
                 st.rerun()
             return
         st.code(work_link(link, SHARE_PARAM), language=None, wrap_lines=True)
-        if st.button("Turn this link off", icon=":material/link_off:",
+        if st.button("Turn this link off", icon=":material/link_off:", key="document_share_off",
                      help="The link stops working at once; you can create a new one later."):
             runs.store.disable_share(runs.token, record.version)
             st.rerun()

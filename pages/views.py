@@ -94,7 +94,8 @@ def _plain(text: str) -> str:
     return escape_markdown(text).replace("$", "\\$")
 
 
-def downloads(record: RunRecord) -> None:
+def downloads(record: RunRecord, page: str = "document") -> None:
+    """The four downloads of a version; their keys start with the page's name (document_download_pdf, …)."""
     # The name as the document's own title has it: a tag typed into it was made harmless for the prompt, so the
     # title block and the document's first heading read the same (and the files show one title).
     app_name = load_step(record.step_id).neutralised(record.inputs).values.get("app_name", "")
@@ -119,5 +120,6 @@ def downloads(record: RunRecord) -> None:
         # version in the core. Markdown is cheap and bound as bytes. No rerun on download: the page stays as it is.
         column.download_button(label, data=data, file_name=f"{stem}.{extension}", mime=mime,
                                on_click="ignore", icon=":material/download:", use_container_width=True,
-                               type="primary" if extension == "docx" else "secondary")
+                               type="primary" if extension == "docx" else "secondary",
+                               key=f"{page}_download_{extension}")
         column.caption(help_text)
