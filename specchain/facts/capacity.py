@@ -184,17 +184,27 @@ def capacity(facts: Facts) -> Capacity:
     m.assume("think_time", think, "each active person sends about one request every 4 seconds", "")
     stated_rps = f.top("load.requests_per_second")
     stated_avg = f.top("load.requests_per_second_avg")
+    devices, interval = f.top("load.devices"), f.top("load.device_interval")
+    device_rps = None
+    if devices and interval:  # machines send on a clock, day and night: their rate adds to the people's
+        device_rps = m.figure("rps.devices.now", "Device messages per second", round(devices / interval, 1), "msg/s",
+                              "devices ÷ seconds between two messages from one device",
+                              {"devices": devices, "interval_s": interval})
     if stated_rps is not None:
         peak_rps = m.figure("rps.peak.now", "Requests per second at peak", stated_rps, "req/s", "stated in the brief",
                             {"stated": stated_rps})
     else:
         from_users = concurrent / think
         from_actions = per_day * 3 * daily_peak / 86400
+        formula = "max(concurrent ÷ think time, actions a day × 3 requests each × peak-hour factor ÷ 86,400)"
+        inputs = {"concurrent": concurrent, "think_time_s": think, "actions_per_day": per_day,
+                  "requests_per_action": 3, "peak_hour_factor": daily_peak}
+        if device_rps is not None:
+            formula += " + device messages per second"
+            inputs["device_messages_per_s"] = device_rps
         peak_rps = m.figure(
-            "rps.peak.now", "Requests per second at peak", math.ceil(max(from_users, from_actions)), "req/s",
-            "max(concurrent ÷ think time, actions a day × 3 requests each × peak-hour factor ÷ 86,400)",
-            {"concurrent": concurrent, "think_time_s": think, "actions_per_day": per_day, "requests_per_action": 3,
-             "peak_hour_factor": daily_peak},
+            "rps.peak.now", "Requests per second at peak",
+            math.ceil(max(from_users, from_actions) + (device_rps or 0)), "req/s", formula, inputs,
             {"think_time_s", "requests_per_action", "peak_hour_factor"} | ({"actions_per_day"} if per_day_assumed
                                                                            else set()))
     if stated_avg is not None:

@@ -17,7 +17,7 @@ Rules (in this order):
 4. Units after the number: % (also "percent", "Prozent", with or without a space), durations (ms, s, sec,
    seconds, min, minutes, Minuten, h, hours, Stunden, days, Tage) and sizes (B, KB, MB, GB, TB, PB and the binary
    KiB…PiB). Durations are kept in seconds, sizes in gigabytes (10⁹ bytes). Chinese and Japanese units too
-   (ミリ秒/毫秒, 秒, 分, 時間/小时, ％, 倍) and Korean ones (밀리초, 초, 분, 시간, 배), and a number may touch CJK
+   (ミリ秒/毫秒, 秒, 分, 時間/小时, ％, 倍) and Korean ones (밀리초, 초, 분, 시간, 배; scales 만 10⁴, 억 10⁸), and a number may touch CJK
    characters on either side ("約10万人").
 5. Small spans and multipliers may be written in Han numerals or Korean words ("三年で三倍", "두 배"): small_number.
 """
@@ -35,7 +35,7 @@ SCALES: list[tuple[str, float]] = [
     (r"mio\.?|million(?:s|en)?|mn(?![a-zA-Z])|mm(?![a-zA-Z])|M(?![a-zA-Z])|m(?![a-zA-Z])", 1e6),
     (r"mrd\.?|milliard(?:e|en)?|billion(?:s)?|bn(?![a-zA-Z])|B(?![a-zA-Z])|b(?![a-zA-Z])", 1e9),
     (r"lakh", 1e5), (r"crore", 1e7),
-    (r"千", 1e3), (r"[万萬]", 1e4), (r"[億亿]", 1e8),
+    (r"千", 1e3), (r"[万萬만]", 1e4), (r"[億亿억]", 1e8),
 ]
 # Case-insensitive for the words; the single letters above are matched case-sensitively through the inline
 # alternatives (M/m both mean million, B/b billion; "MB", "ms" and "min" are excluded by the lookaheads).

@@ -44,6 +44,8 @@ LABELS = {
     "load.requests_per_second_avg": "Requests per second on average",
     "load.per_day": "Key actions per day (all kinds added up)",
     "load.peak_factor": "Peak traffic compared with normal",
+    "load.devices": "Connected devices sending data",
+    "load.device_interval": "Time between two messages from one device",
     "data.size": "Data stored today",
     "data.growth_per_month": "Data added per month",
     "data.records": "Records stored",
@@ -84,7 +86,26 @@ CONCURRENT = (r"concurrent|simultan|at the same time|same moment|at once|gleichz
               r"online at|concurrently|in-flight sessions|同时|同時|并发|동시")
 USERS = (r"users?|nutzer\w*|benutzer\w*|anwender\w*|people|persons|members|buyers|sellers|players|students|"
          r"staff|employees|mitarbeit\w*|clinicians|agents|visitors|besucher\w*|sessions|accounts|kunden|patients|"
-         r"ユーザー?|利用者|会員|用户|人|사용자|이용자|회원|유저|(?<![가-힣])명")
+         r"dispatchers?|operators?|planners?|drivers?|nurses?|doctors?|teachers?|technicians?|cashiers?|"
+         r"editors?|analysts?|traders?|admins?|administrators?|managers?|moderators?|reviewers?|clerks?|"
+         r"disponent\w*|bediener\w*|sachbearbeiter\w*|fahrer\w*|"
+         r"ユーザー?|利用者|会員|オペレーター|担当者|スタッフ|社員|職員|用户|人|调度员|操作员|员工|坐席|"
+         r"사용자|이용자|회원|유저|상담원|직원|운영자|(?<![가-힣])명")
+# Things that send data on their own: a count of them is load, not people ("40,000 connected trucks", "4万台").
+DEVICES = (r"devices?|sensors?|vehicles?|trucks?|lorr(?:y|ies)|cars?|vans?|buses|fleet|meters?|machines?|"
+           r"gateways?|trackers?|terminals?|scanners?|cameras?|robots?|drones?|kiosks?|wearables?|beacons?|"
+           r"geräte\w*|sensoren|fahrzeug\w*|lkws?|zähler\w*|maschinen|kameras|"
+           r"台|辆|デバイス|センサー?|車両|トラック|端末|设备|传感器|车辆|卡车|终端|기기|장치|센서|차량|트럭|대")
+SENDS = (r"send|report|transmit|ping|upload|publish|emit|push|beacon|heartbeat|telemetry|connected|iot\b|"
+         r"sende\w*|melde\w*|übertrag\w*|übermittel\w*|vernetzt|"
+         r"送信|送る|報告|発信|发送|上报|上传|回传|전송|보내|보고")
+# "every 10 seconds", "alle 10 Sekunden", "每10秒", "10秒ごとに", "매 10초", "10초마다": how often something
+# happens, never how fast it must be.
+EVERY_BEFORE = re.compile(r"(?:(?<![a-zäöü])(?:every|each|alle|jede[nrs]?|intervals? of|intervall von)"
+                          r"(?:\s+(?:about|around|roughly|approx\.?|ca\.?|etwa|rund|~))?|每隔?|매)\s*~?\s*$",
+                          re.IGNORECASE)
+EVERY_AFTER = re.compile(r"\s*(?:ごと|毎|おき|に\s?[1一]\s?回|一次|마다|간격|에\s?한\s?번|[- ]?(?:intervals?|intervall|takt)\b)",
+                         re.IGNORECASE)
 CUSTOMERS = (r"customers?|clients?|tenants?|organi[sz]ations?|compan(?:y|ies)|hospitals?|clinics?|health systems?|"
              r"mandanten|firmen|unternehmen|kunden(?!\w*(?:nutzer|benutzer))")
 PER_DAY = (r"\b(?:a|per|each|every|pro|am|je)\s+(?:day|tag)\b|\bdaily\b|/\s?day|täglich|\bday\b|"
@@ -424,6 +445,10 @@ class Reader:
         if said_rto or topic == "rto":
             self.add("rto", minutes, quote, field, unit="min")
             return "rto"
+        if EVERY_BEFORE.search(before) or EVERY_AFTER.match(clause, q.end):
+            if _has(DEVICES, clause) or _has(SENDS, clause):  # "backups run every 24 hours" is no device
+                self.add("load.device_interval", q.value, quote, field, unit="s")
+            return "interval"
         if _has(FAILOVER, words):
             self.add("failover", minutes, quote, field, unit="min")
             return "failover"
@@ -486,6 +511,9 @@ class Reader:
             return None
         if metric == "per_day":
             return "per_day"  # summed per clause by _per_day
+        if metric == "load.devices":
+            self.add(metric, q.value, quote, field, unit="devices", high=q.high)
+            return metric
         if metric == "records":
             self.add("data.records", q.top, quote, field, unit="records")
             return "records"
@@ -495,7 +523,7 @@ class Reader:
     def _metric(self, local: str, nearby: str, clause: str) -> str | None:
         """Which count the words around one number name (local: the words between it and its neighbours):
         concurrent/active/registered users, customers, records, or a per-day volume."""
-        if _has(CONCURRENT, local) or _has(r"\bpeak\b|spitze|at peak", local) and _has(USERS, local) \
+        if _has(CONCURRENT, local) or _has(r"\bpeak\b|spitze|at peak|ピーク|峰值|高峰|피크", local) and _has(USERS, local) \
                 and not _has(r"active|aktiv", local):
             return "users.concurrent"
         if _has(r"monthly active|\bmau\b|月間アクティブ|月活|monatlich aktiv|active (?:\w+ )?(?:per|a) month|pro monat aktiv|"
@@ -504,6 +532,9 @@ class Reader:
         if _has(r"daily active|\bdau\b|日間アクティブ|日活|täglich aktiv|active (?:\w+ )?(?:per|a) day|"
                 r"(?:users|nutzer|benutzer|visitors|besucher)\w* (?:per|a|pro|am|each) (?:day|tag)", local):
             return "users.daily_active"
+        if re.match(rf"\s*(?:[\w-]+\s+){{0,3}}?(?:{DEVICES})(?![a-zäöü])", nearby, re.IGNORECASE) \
+                and (_has(SENDS, clause) or _every(clause)):
+            return "load.devices"
         if re.match(rf"\s*(?:[\w-]+\s+){{0,3}}?(?:{CUSTOMERS})\b", nearby, re.IGNORECASE):
             return "customers"
         if re.match(rf"\s*(?:[\w-]+\s+){{0,3}}?(?:{USERS})\b", nearby, re.IGNORECASE) or _has(USERS, local):
@@ -617,6 +648,12 @@ def _years_text(years: float) -> str:
 
 def _unit_of(metric: str) -> str:
     return "users" if metric.startswith("users") else ""
+
+
+def _every(clause: str) -> bool:
+    """The clause names an interval ("every 10 seconds", "10秒ごと")."""
+    return any(q.kind == "duration" and (EVERY_BEFORE.search(clause, 0, q.start) or EVERY_AFTER.match(clause, q.end))
+               for q in find_quantities(clause))
 
 
 def _percentile(words: str) -> str:
