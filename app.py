@@ -38,7 +38,7 @@ state = work.state() if work else None
 has_version = bool(state and state.versions)
 done = {
     "brief": bool(brief().get("app_name", "").strip()) and not brief_problems(),
-    "prompt": st.session_state.get("prompt_seen", False),
+    "prompt": st.session_state.get("prompt_seen", False) or has_version,  # a version was made from a prompt
     "generate": has_version,
     "document": has_version and st.session_state.get("document_seen", False),
 }
@@ -51,6 +51,11 @@ NEXT = {  # what the sidebar suggests after the last step done
     "generate": "Generate the document.",
     "document": "Read your document, answer its questions, download it.",
 }
+
+
+def run_stage(run_state: str) -> str:
+    """What the sidebar says of a run in progress, from the state its checkpoints save."""
+    return "queued" if run_state == "queued" else "writing" if run_state in ("planning", "writing") else "starting"
 
 
 def icon(step: str) -> str:
@@ -74,7 +79,15 @@ with st.sidebar:
     steps = list(STEPS)
     furthest = max((index for index, step in enumerate(steps) if done[step]), default=-1)
     next_step = steps[min(furthest + 1, len(steps) - 1)]
-    if state and state.last_outcome is not None and not state.active_run:
+    if state and state.active_run and run_stage(state.active_run.state) == "queued":  # its place, as on Generate
+        place = f" · {state.active_run.detail}" if state.active_run.detail else ""
+        st.caption(f"**Next:** your document is waiting for its turn at Claude{place}. It starts by itself; the "
+                   "Generate page shows it.")
+    elif state and state.active_run and run_stage(state.active_run.state) == "starting":
+        st.caption("**Next:** your document is starting. The Generate page shows it.")
+    elif state and state.active_run:
+        st.caption("**Next:** your document is being written. The Generate page shows it as it grows.")
+    elif state and state.last_outcome is not None:
         st.caption("**Next:** the last run wrote no document. The Generate page says why; then generate again.")
     else:
         st.caption(f"**Next:** {NEXT[next_step]}")
@@ -127,14 +140,16 @@ if st.session_state.get("link_problem"):
 
 
 @st.fragment(run_every=2.0)
-def notice_when_the_run_ends(token: str) -> None:
+def notice_when_the_run_ends(token: str, shown_stage: str) -> None:
     """On a page other than Generate (which follows the run itself), redraw once the run has ended: the new
-    version appears, the sidebar's spinner stops and the buttons that wait for it come back."""
-    if run_service().store.active_run(token) is None:
+    version appears, the sidebar's spinner stops and the buttons that wait for it come back. Also when the run
+    moves on from what the sidebar's "Next:" says (starting, waiting for its turn, being written)."""
+    run = run_service().store.active_run(token)
+    if run is None or run_stage(run.state) != shown_stage:
         st.rerun(scope="app")
 
 
 if work is not None and state and state.active_run and navigation.url_path != "generate":
     with st.sidebar:
-        notice_when_the_run_ends(work.token)
+        notice_when_the_run_ends(work.token, run_stage(state.active_run.state))
 navigation.run()

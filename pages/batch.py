@@ -207,25 +207,37 @@ def generate_section(sheet: BriefSheet | None, run: BatchRun | None) -> None:
 
 # ── progress and results ─────────────────────────────────────────────────────────────────────────────────────
 COLUMNS = {
-    "Row": st.column_config.NumberColumn("Row", help="The row's number in your spreadsheet", width="small"),
-    "Result": st.column_config.TextColumn("Result", width="small"),
-    "Details": st.column_config.TextColumn("Details", width="medium"),
-    "Progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0, format="percent"),
-    "Link to its work": st.column_config.LinkColumn("Link to its work", display_text="Open its work",
-                                                    help="Opens that product's saved work: its brief and document"),
+    # Widths in pixels that fit the page's 1280-px layout whole (Details the widest, wrapped over three lines).
+    "Row": st.column_config.NumberColumn("Row", help="The row's number in your spreadsheet", width=50),
+    "Product name": st.column_config.TextColumn("Product name", width=130),
+    "Result": st.column_config.TextColumn("Result", width=105),
+    "Progress": st.column_config.ProgressColumn("Progress", min_value=0, max_value=100, format="%d%%", width=95,
+                                                help="How much of that row's document is written"),
+    "Details": st.column_config.TextColumn("Details", width=300),
+    "Link to its work": st.column_config.LinkColumn(
+        "Link to its work", display_text="Open its work", width=115,
+        help="Opens that product's saved work: its document once written (with Continue writing if it was cut "
+        "short), else its brief"),
 }
+# Rows tall enough for three lines: Streamlit wraps a cell's text only in rows taller than 4rem (64 px), so a long
+# detail ("1 person ahead of you · starting in about 40 s …") is read whole, not cut at the column's edge.
+ROW_HEIGHT = 72
+
+
+def row_link(status: RowStatus) -> str:
+    return work_link(status.token, page=status.opens) if status.token else ""
 
 
 def table_rows(statuses: tuple[RowStatus, ...]) -> list[dict[str, object]]:
     return [{"Row": s.row.number, "Product name": s.row.name, "Result": s.label,
-             "Progress": (1.0 if s.record is not None and s.record.wrote_document else 0.0) if s.ended else s.fraction,
-             "Link to its work": work_link(s.token) if s.token else None, "Details": s.detail} for s in statuses]
+             "Progress": 100 if s.wrote else 0 if s.ended else round(s.fraction * 100),
+             "Details": s.detail, "Link to its work": row_link(s) or None} for s in statuses]
 
 
 def draw(run: BatchRun, statuses: tuple[RowStatus, ...], bar: DeltaGenerator, table: DeltaGenerator) -> None:
-    ended = sum(s.ended for s in statuses)
-    bar.progress(run.overall(statuses), text=f"{ended} of {len(statuses)} rows done")
-    table.dataframe(table_rows(statuses), column_config=COLUMNS, hide_index=True, width="stretch")
+    bar.progress(run.overall(statuses), text=batch.tally(statuses))
+    table.dataframe(table_rows(statuses), column_config=COLUMNS, hide_index=True, width="stretch",
+                    row_height=ROW_HEIGHT)
 
 
 def follow(run: BatchRun, bar: DeltaGenerator, table: DeltaGenerator) -> None:
@@ -245,14 +257,20 @@ def follow(run: BatchRun, bar: DeltaGenerator, table: DeltaGenerator) -> None:
 
 
 def summary(run: BatchRun, statuses: tuple[RowStatus, ...]) -> None:
-    counts = {state: sum(s.state == state for s in statuses) for state in batch.STATE_LABELS}
-    parts = [f"{counts['done']} document{'s' if counts['done'] != 1 else ''} ready"]
-    parts += [f"{counts[state]} {word}" for state, word in (("unfinished", "unfinished (kept as written)"),
-              ("failed", "with no document"), ("not_started", "not started")) if counts[state]]
-    text = "Finished: " + ", ".join(parts) + ". Each row's brief and document are saved under its link in the table."
+    """A success mark only when every row has its finished document; nothing written says so plainly."""
     if run.halted:
         st.error(escape_markdown(run.halted), icon=":material/error:")
-    (st.success if counts["done"] == len(statuses) else st.warning)(text, icon=":material/task_alt:")
+    kind, text = batch.summary(statuses, stopped=run.stopped and run.halted is None)  # Stop pressed, not a halt
+    if kind == "success":
+        st.success(text + " Each row's brief and document are saved under its link in the table.",
+                   icon=":material/task_alt:")
+    elif kind == "warning":
+        st.warning(text + " Each row's link in the table opens its document, or its brief if it has none.",
+                   icon=":material/warning:")
+    else:
+        st.warning(text + " No document was written, so there is nothing to download. Every row's brief is saved "
+                   "under its link in the table: open one to try it alone, or generate the batch again.",
+                   icon=":material/block:")
 
 
 def zip_build(run: BatchRun, fmt: str) -> ZipBuild:
@@ -267,8 +285,20 @@ def zip_build(run: BatchRun, fmt: str) -> ZipBuild:
     return builds[key]
 
 
-def downloads(run: BatchRun) -> tuple[ZipBuild, DeltaGenerator]:
-    """The format, the zip and the list of links. Returns the zip being made and where its progress goes."""
+def links_button(run: BatchRun) -> None:
+    st.download_button("Download the list of links (.csv)",
+                       data=batch.links_csv(run.statuses(), lambda token, page: work_link(token, page=page)),
+                       file_name="many-briefs-links.csv", mime="text/csv", key="batch_download_links",
+                       on_click="ignore", icon=":material/link:",
+                       help="Every row with its result and the link to its work, to keep or share.")
+
+
+def downloads(run: BatchRun) -> tuple[ZipBuild, DeltaGenerator] | None:
+    """The format, the zip and the list of links. Returns the zip being made and where its progress goes (None when
+    no row wrote a document: there is no zip to offer)."""
+    if not run.records():
+        links_button(run)
+        return None
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     fmt = left.radio("Format of the documents", list(batch.FORMATS), key="batch_format", horizontal=True,
                      persist_state="session", format_func=lambda f: batch.FORMATS[f][0],
@@ -287,10 +317,7 @@ def downloads(run: BatchRun) -> tuple[ZipBuild, DeltaGenerator]:
     if build.done and build.failed:
         st.warning("Left out of the zip: " + escape_markdown("; ".join(build.failed)) + ". Open that row's link "
                    "to download it in another format.", icon=":material/warning:")
-    st.download_button("Download the list of links (.csv)", data=batch.links_csv(run.statuses(), work_link),
-                       file_name="many-briefs-links.csv", mime="text/csv", key="batch_download_links",
-                       on_click="ignore", icon=":material/link:",
-                       help="Every row with its result and the link to its work, to keep or share.")
+    links_button(run)
     return build, progress
 
 
@@ -321,11 +348,12 @@ def results_section(run: BatchRun) -> None:
         statuses = run.statuses()
         summary(run, statuses)
         draw(run, statuses, st.empty(), st.empty())
-        build, progress = downloads(run)
+        offered = downloads(run)
         st.button("Clear these results", icon=":material/delete_sweep:", key="batch_clear", on_click=clear_results,
                   help="Takes the table off this page. The work of every row stays saved under its link.")
-        if build.done:
+        if offered is None or offered[0].done:
             return
+        build, progress = offered
         if not driven_by_agent():
             follow_zip(build, progress)
         elif build.wait(min(AGENT_WAIT_S, st.get_option("server.agentWaitTimeout") / 2)):

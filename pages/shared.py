@@ -385,11 +385,12 @@ def start_new_document() -> None:
     st.switch_page(PAGES["brief"])
 
 
-def work_link(token: str, param: str = LINK_PARAM) -> str:
+def work_link(token: str, param: str = LINK_PARAM, page: str = "") -> str:
+    """The address that brings back a work; on one of its pages (e.g. "document") if given, else on the Brief page."""
     base = str(st.context.url or "").split("?")[0]
-    for page in (*PAGES, *OTHER_PAGES):  # a page's own address ends with its name
-        base = base.removesuffix(f"/{page}")
-    return f"{base.rstrip('/')}/?{param}={token}"
+    for name in (*PAGES, *OTHER_PAGES):  # a page's own address ends with its name
+        base = base.removesuffix(f"/{name}")
+    return f"{base.rstrip('/')}/{page if page in PAGES else ''}?{param}={token}"
 
 
 def field_key(field: str) -> str:
@@ -442,6 +443,9 @@ def api_key() -> tuple[str, str]:
 def settings() -> EngineSettings:
     catalog = load_catalog()
     engine = st.session_state.get("engine") or ("claude" if api_key()[0] else "offline")
+    if st.session_state.get("engine") == "claude":  # chosen on the Generate page: load the SDK before the press
+        with contextlib.suppress(StoreError):
+            run_service().warm("claude")
     model = st.session_state.get("model") or catalog.default
     if model == "custom":
         model = st.session_state.get("custom_model", "").strip() or catalog.default

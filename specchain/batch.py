@@ -544,9 +544,10 @@ def zip_documents(records: Sequence[RunRecord], step: ChainStep, fmt: str) -> by
 
 
 # ── many runs ────────────────────────────────────────────────────────────────────────────────────────────────
-RowState = Literal["waiting", "writing", "done", "unfinished", "failed", "not_started"]
+RowState = Literal["waiting", "queued", "writing", "done", "unfinished", "failed", "not_started"]
 STATE_LABELS: dict[str, str] = {
     "waiting": "Waiting",
+    "queued": "Waiting for its turn",  # started, but in Claude's queue: nothing sent yet
     "writing": "In progress",
     "done": "Done",
     "unfinished": "Unfinished",
@@ -571,6 +572,51 @@ class RowStatus:
     @property
     def ended(self) -> bool:
         return self.state in ("done", "unfinished", "failed", "not_started")
+
+    @property
+    def wrote(self) -> bool:
+        """Whether this row has a document (finished or not) to read and download."""
+        return self.state in ("done", "unfinished")
+
+    @property
+    def opens(self) -> str:
+        """The page its link opens: its document once it has one; the Generate page (which says why) when its run
+        wrote nothing; its brief when it never ran."""
+        if self.wrote:
+            return "document"
+        return "generate" if self.record is not None and self.state == "failed" else ""
+
+
+def count_written(statuses: Sequence[RowStatus]) -> int:
+    return sum(status.wrote for status in statuses)
+
+
+def tally(statuses: Sequence[RowStatus]) -> str:
+    """"2 of 25 documents written · 1 of them unfinished · 3 with no document · 19 not started": what the rows came
+    to, counting documents, never rows merely handled."""
+    count = {state: sum(s.state == state for s in statuses) for state in STATE_LABELS}
+    written, total = count_written(statuses), len(statuses)
+    parts = [f"{written} of {total} document{'s' if total != 1 else ''} written"]
+    if count["unfinished"]:
+        parts.append(f"{count['unfinished']} of them unfinished (kept as written)")
+    parts += [f"{count[state]} {words}" for state, words in (("queued", "waiting for their turn"),
+              ("writing", "being written"), ("failed", "with no document"), ("not_started", "not started"))
+              if count[state]]
+    return " · ".join(parts)
+
+
+SummaryKind = Literal["success", "warning", "nothing"]
+
+
+def summary(statuses: Sequence[RowStatus], *, stopped: bool) -> tuple[SummaryKind, str]:
+    """How a batch ended, for the results' heading line: a success only when every row has its finished document."""
+    written = count_written(statuses)
+    if statuses and all(s.state == "done" for s in statuses):
+        kind: SummaryKind = "success"
+    else:
+        kind = "warning" if written else "nothing"
+    opening = "Stopped" if stopped and kind != "success" else "Finished"
+    return kind, f"{opening}: {tally(statuses)}."
 
 
 class BatchRun:
@@ -637,10 +683,13 @@ class BatchRun:
         return tuple(statuses)
 
     def overall(self, statuses: Sequence[RowStatus] | None = None) -> float:
+        """How much of the batch's documents is written (0 to 1): a row with no document counts nothing, so a batch
+        that wrote nothing never shows a full bar."""
         statuses = statuses if statuses is not None else self.statuses()
         if not statuses:
             return 1.0
-        return sum(1.0 if status.ended else status.fraction for status in statuses) / len(statuses)
+        return sum(1.0 if status.wrote else 0.0 if status.ended else status.fraction
+                   for status in statuses) / len(statuses)
 
     def records(self) -> list[RunRecord]:
         """The versions written, in the file's order (finished and unfinished; attempts that wrote nothing not)."""
@@ -652,8 +701,9 @@ class BatchRun:
         place = getattr(progress, "queue", None)  # its place at Claude's fair queue while it waits for its turn
         if progress.stopping:
             detail = "Leaving the queue…" if progress.state == "queued" else "Stopping… keeping what was written"
-        elif progress.state == "queued":
-            detail = f"Waiting for its turn at Claude · {place.describe()}" if place else "Waiting for its turn…"
+        elif progress.state == "queued":  # nothing sent yet: it waits its turn, first come first served
+            detail = f"{place.describe()} (Claude takes requests in turn)" if place else "Waiting for Claude…"
+            return replace(status, state="queued", detail=detail, fraction=0.0)
         elif progress.notice:
             detail = progress.notice
         elif progress.state == "connecting":
@@ -817,11 +867,12 @@ def find(batch_id: str) -> BatchRun | None:
 
 
 def links_csv(statuses: Iterable[RowStatus], link: Any) -> bytes:
-    """The list of results with each row's link, to keep (Excel-friendly UTF-8). link: token → address."""
+    """The list of results with each row's link, to keep (Excel-friendly UTF-8). link: (token, page) → address,
+    the page being the one the row's link opens (RowStatus.opens)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Row", "Product name", "Result", "Details", "Link to its work"])
     for status in statuses:
         writer.writerow([status.row.number, status.row.name, status.label, status.detail,
-                         link(status.token) if status.token else ""])
+                         link(status.token, status.opens) if status.token else ""])
     return out.getvalue().encode("utf-8-sig")

@@ -300,6 +300,26 @@ def test_rows_failing_one_after_another_halt_the_batch(fake_api: FakeAnthropic) 
     assert [s.state for s in run.statuses()] == ["failed"] * 3 + ["not_started"] * 2
     assert run.halted is not None and "3 briefs in a row produced no document" in run.halted
     assert "key" in run.halted.lower() and run.records() == []
+    assert run.overall() == 0.0  # nothing written: an empty bar, not a full one
+    assert batch.summary(run.statuses(), stopped=run.stopped)[0] == "nothing"
+    assert [s.opens for s in run.statuses()] == ["generate"] * 3 + [""] * 2
+
+
+def test_a_row_waiting_in_claudes_queue_says_so_with_its_place(fake_api: FakeAnthropic,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPECCHAIN_CLAUDE_MAX_IN_FLIGHT", "1")  # Claude takes one request at a time: the other waits
+    fake_api.delay_s, fake_api.chunk_chars = 0.02, 20
+    run = BatchRun(fresh_service(), STEP, rows({"app_name": "P1"}, {"app_name": "P2"}), SONNET, api_key="k").start()
+    deadline, queued = time.monotonic() + 30, None
+    while queued is None:
+        assert time.monotonic() < deadline, [s.detail for s in run.statuses()]
+        queued = next((s for s in run.statuses() if s.state == "queued"), None)
+        time.sleep(0.01)
+    assert queued.label == "Waiting for its turn" and queued.fraction == 0.0 and not queued.ended
+    assert "ahead of you" in queued.detail or "You're next" in queued.detail
+    assert "Claude takes requests in turn" in queued.detail
+    run.request_stop()
+    assert run.wait(30)
 
 
 # ── the zip ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -358,10 +378,33 @@ def test_zip_as_pdf(written: list) -> None:
 def test_the_list_of_links() -> None:
     statuses = [batch.RowStatus(row=rows({"app_name": "Acme"})[0], state="done", detail="Version 1 is ready",
                                 token="tok")]
-    text = batch.links_csv(statuses, lambda token: f"https://app/?w={token}").decode("utf-8-sig")
+    text = batch.links_csv(statuses, lambda token, page: f"https://app/{page}?w={token}").decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
         ["Row", "Product name", "Result", "Details", "Link to its work"],
-        ["2", "Acme", "Done", "Version 1 is ready", "https://app/?w=tok"]]
+        ["2", "Acme", "Done", "Version 1 is ready", "https://app/document?w=tok"]]
+
+
+def test_a_rows_link_opens_its_document_once_written_else_its_brief(written: list) -> None:
+    row = rows({"app_name": "Acme"})[0]
+    cut = written[0].model_copy(update={"stop_reason": "stopped"})
+    nothing = written[0].model_copy(update={"document": ""})
+    assert batch.RowStatus(row=row, state="done", record=written[0]).opens == "document"
+    assert batch.RowStatus(row=row, state="unfinished", record=cut).opens == "document"  # with Continue writing
+    assert batch.RowStatus(row=row, state="failed", record=nothing).opens == "generate"  # it says why, retry there
+    assert batch.RowStatus(row=row, state="not_started").opens == ""  # its brief
+    assert batch.RowStatus(row=row, state="failed").opens == ""  # its run never started
+
+
+def test_the_summary_counts_documents_written_and_marks_success_only_when_all_are() -> None:
+    row = rows({"app_name": "Acme"})[0]
+    done, failed, idle = (batch.RowStatus(row=row, state=state) for state in ("done", "failed", "not_started"))
+    cut = batch.RowStatus(row=row, state="unfinished")
+    assert batch.summary([done, done], stopped=False) == ("success", "Finished: 2 of 2 documents written.")
+    assert batch.summary([done, cut, failed, idle], stopped=True) == (
+        "warning", ("Stopped: 2 of 4 documents written · 1 of them unfinished (kept as written) · 1 with no "
+                    "document · 1 not started."))
+    assert batch.summary([failed] * 4 + [idle] * 21, stopped=True) == (
+        "nothing", "Stopped: 0 of 25 documents written · 4 with no document · 21 not started.")
 
 
 

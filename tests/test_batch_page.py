@@ -75,17 +75,17 @@ def test_upload_problems_per_row_then_generate_the_ready_ones_each_a_workspace_w
 
     generate.click().run()
     finish(at)
-    assert at.success[0].value.startswith("Finished: 2 documents ready.")
+    assert at.success[0].value.startswith("Finished: 2 of 2 documents written.")
     table = results(at)
     assert [(r["Row"], r["Product name"], r["Result"], r["Progress"]) for r in table] == [
-        (2, "Acme", "Done", 1.0), (5, "Beta", "Done", 1.0)]
+        (2, "Acme", "Done", 100), (5, "Beta", "Done", 100)]  # whole percents
     store = run_service().store
     for row, brief in zip(table, [{"app_name": "Acme", "expected_load": "5,000 users"},
                                   {"app_name": "Beta", "performance_requirements": "99.9% uptime",
                                    "technical_stack": "Go"}], strict=True):
         link = str(row["Link to its work"])
-        assert link.startswith("/?w=")  # the sidebar's kind of link (AppTest has no host)
-        token = link.removeprefix("/?w=")
+        assert link.startswith("/document?w=")  # the sidebar's kind of link, on its document (AppTest has no host)
+        token = link.removeprefix("/document?w=")
         values = {spec.key: brief.get(spec.key, "") for spec in load_step().fields}
         assert store.load_workspace(token).values == values
         assert store.get_version(token, 1).document == draft_document(ChainInputs(values=values))
@@ -99,7 +99,7 @@ def test_upload_problems_per_row_then_generate_the_ready_ones_each_a_workspace_w
 
     # The row's link opens its work: the brief, and its document on the Document page.
     opened = AppTest.from_file(APP, default_timeout=60)
-    opened.query_params["w"] = str(table[0]["Link to its work"]).removeprefix("/?w=")
+    opened.query_params["w"] = str(table[0]["Link to its work"]).removeprefix("/document?w=")
     opened.run()
     assert opened.text_input(key="field_app_name").value == "Acme"
     opened.switch_page("pages/document.py").run()
@@ -154,3 +154,35 @@ def test_a_reload_finds_the_batch_by_its_address(at: AppTest) -> None:
 def test_the_files_own_words_show_as_written_never_as_markdown(at: AppTest) -> None:
     upload(at, sheet(["[click me](https://example.com) **bold**", "x" * 8001, "", "", ""]))
     assert "(“\\[click me\\](https://example.com) \\*\\*bold\\*\\*”)" in at.warning[0].value  # no link, no bold
+
+
+def test_a_batch_that_wrote_nothing_says_so_and_offers_no_zip(at: AppTest, fake_api: FakeAnthropic) -> None:
+    fake_api.default_scenario = "401"  # every row fails: three in a row halt the batch
+    upload(at, sheet(*([f"Product {n}", "", "", "", ""] for n in range(1, 6))))
+    at.radio(key="batch_engine").set_value("claude").run()
+    at.text_input(key="batch_api_key").input("sk-ant-wrong").run()
+    at.button(key="batch_generate").click().run()
+    finish(at)
+    assert "3 briefs in a row produced no document" in at.error[0].value
+    assert [s.value for s in at.success] == ["5 briefs found, all ready."]  # the file's check; no mark for the batch
+    table = results(at)
+    failed = sum(r["Result"] == "No document" for r in table)  # 3, or 4 if the next row was already under way
+    assert failed in (3, 4) and [r["Result"] for r in table[failed:]] == ["Not started"] * (5 - failed)
+    tally = f"0 of 5 documents written · {failed} with no document · {5 - failed} not started"
+    assert at.warning[0].value.startswith(f"Finished: {tally}.") and "nothing to download" in at.warning[0].value
+    bar = at.get("progress")[0].proto
+    assert bar.value == 0 and bar.text == tally  # an empty bar counting documents, not a full one counting rows
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert "Download the list of links (.csv)" in labels and not any(".zip" in label for label in labels)
+    assert {r["Progress"] for r in table} == {0}
+    # A row whose run failed opens the Generate page (which says why); a row never started opens its brief.
+    assert [str(r["Link to its work"]).split("?")[0] for r in table] == ["/generate"] * failed + ["/"] * (5 - failed)
+
+
+def test_the_list_of_links_carries_the_tables_links(at: AppTest) -> None:
+    upload(at, sheet(["Acme", "", "", "", ""], ["Beta", "", "", "", ""]))
+    at.button(key="batch_generate").click().run()
+    finish(at)
+    listed = batch.links_csv(at.session_state["batch_run"].statuses(), lambda token, page: f"/{page}?w={token}")
+    rows = list(csv.DictReader(io.StringIO(listed.decode("utf-8-sig"))))
+    assert [r["Link to its work"] for r in rows] == [str(r["Link to its work"]) for r in results(at)]
