@@ -216,9 +216,9 @@ def _field(chain: ChainStep, proposal: Proposal, field: str, current: str) -> No
         label = "Proposed answer (you can edit it before confirming)"
         hint = "This is what goes into the brief if you confirm. Change anything you like first."
         if spec.lines <= 1:
-            st.text_input(label, key=text_key(field), help=hint)
+            st.text_input(label, key=text_key(field), help=hint, persist_state="session")
         else:
-            st.text_area(label, key=text_key(field), help=hint)
+            st.text_area(label, key=text_key(field), help=hint, persist_state="session")
         _passages(proposal, field)
         if found.note:
             st.caption(plain(found.note))
@@ -227,14 +227,16 @@ def _field(chain: ChainStep, proposal: Proposal, field: str, current: str) -> No
             st.markdown(f"You already answered this: “{plain(current.strip()[:300])}"
                         f"{'…' if len(current.strip()) > 300 else ''}”")
             st.radio("Which answer goes into the brief?", [KEEP, USE], key=choice_key(field), horizontal=True,
-                     format_func={KEEP: "Keep mine", USE: "Use the proposal"}.get,
+                     format_func={KEEP: "Keep mine", USE: "Use the proposal"}.get, persist_state="session",
                      help="Your own answer is kept unless you choose the proposal.")
 
 
 def _proposal(chain: ChainStep, proposal: Proposal) -> None:
     values = brief()
     st.markdown(f"#### What “{plain(proposal.document)}” says")
-    st.caption(f"{plain(proposal.label)}. Nothing is in your brief yet: check each answer, then confirm below."
+    st.caption(f"{plain(proposal.label)}. Nothing is in your brief yet: check each answer, then confirm below. "
+               "You can visit other pages meanwhile; but until you confirm, this reading and your edits live only in "
+               "this browser tab: reloading or closing it forgets them (your brief stays as it is)."
                + (" The offline reader copies the document's own sentences where it recognises figures and "
                   "technology; it doesn't interpret or summarise." if proposal.engine == "offline" else ""))
     if proposal.input_tokens:
@@ -279,9 +281,10 @@ def import_panel(chain: ChainStep) -> None:
                          "each with the passages it came from. You choose; nothing changes until you confirm."):
             return
         source = st.radio("Where is it?", ["upload", "paste"], key="brief_import_source", horizontal=True,
+                          persist_state="session",
                           format_func={"upload": "Upload a file", "paste": "Paste text"}.get)
         if source == "paste":
-            st.text_area("Paste your document's text", key="brief_import_paste", height=160,
+            st.text_area("Paste your document's text", key="brief_import_paste", height=160, persist_state="session",
                          placeholder="TaskFlow Pro: product requirements\n\nWe expect 8,000 people at the same "
                          "moment on weekday mornings…",
                          help="Any text: a PRD, meeting notes, an email. Markdown is fine. Example: copy the "
@@ -296,6 +299,7 @@ def import_panel(chain: ChainStep) -> None:
         key = api_key()[0]
         st.session_state.setdefault("brief_import_engine", "claude" if key else "offline")
         engine = st.radio("Who reads it?", list(ENGINES), key="brief_import_engine", horizontal=True,
+                          persist_state="session",
                           format_func=ENGINES.get,
                           help="The offline reader copies the sentences with figures and technology names into the "
                           "right answers; it always works, even without internet. Claude reads the whole document "

@@ -106,6 +106,18 @@ def test_quotes_claude_made_up_are_dropped_and_its_tags_neutralised(step: ChainS
     assert proposal.get("growth_projections").text == "" and "found nothing" in proposal.get("growth_projections").note
 
 
+def test_a_quote_claude_cites_says_the_very_line_it_is_on(step: ChainStep, stand_in: FakeAnthropic) -> None:
+    document = read_paste("Acme\n\nWe expect 9,000 users at once.\nHosted on AWS\nin Frankfurt. Growth: 2x.", step)
+    empty = {"text": "", "passages": []}
+    stand_in.structured = {
+        "app_name": empty, "expected_load": empty, "performance_requirements": empty, "growth_projections": empty,
+        "technical_stack": {"text": "AWS", "passages": [{"passage": 2, "quote": "hosted on AWS in Frankfurt"},
+                                                        {"passage": 2, "quote": "We expect 9,000 users"}]},
+    }
+    stack = reader(stand_in).propose(document, step, MODEL).get("technical_stack")
+    assert [p.location for p in stack.passages] == ["paragraph 2 (lines 4–5)", "paragraph 2 (line 3)"]
+
+
 @pytest.mark.parametrize(("scenario", "said"), [
     ("401", "Claude did not accept the API key. Check the key you typed"),
     ("404", "is not available to this key or server"),

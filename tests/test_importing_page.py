@@ -253,3 +253,31 @@ def wait_until(condition: Callable[[], object], timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def test_a_waiting_proposal_and_its_edits_survive_a_visit_to_another_page(at: AppTest) -> None:
+    at.text_area(key="field_performance_requirements").input("Fast enough.").run()
+    open_panel(at)
+    upload(at, example_word_file(example()))
+    at.text_area(key="brief_import_text_expected_load").input("MY EDITED LOAD ANSWER").run()
+    at.radio(key="brief_import_choice_performance_requirements").set_value("use").run()
+    proposed = {w.key: w.value for w in [*at.text_input, *at.text_area] if w.key.startswith("brief_import_text_")}
+    assert len(proposed) == 5
+    at.switch_page("pages/prompt.py").run()
+    assert not at.exception
+    at.switch_page("pages/brief.py").run()
+    assert not at.exception
+    back = {w.key: w.value for w in [*at.text_input, *at.text_area] if w.key.startswith("brief_import_text_")}
+    assert back == proposed and back["brief_import_text_expected_load"] == "MY EDITED LOAD ANSWER"
+    assert at.radio(key="brief_import_choice_performance_requirements").value == "use"
+    assert not at.button(key="brief_import_confirm").disabled
+    at.button(key="brief_import_confirm").click().run()
+    assert field(at, "expected_load") == "MY EDITED LOAD ANSWER"
+    assert field(at, "performance_requirements").startswith("Dashboards")
+    assert saved(at)["expected_load"] == "MY EDITED LOAD ANSWER"
+
+
+def test_the_panel_says_a_waiting_proposal_lives_only_in_this_tab(at: AppTest) -> None:
+    open_panel(at)
+    upload(at, example_word_file(example()))
+    assert any("reloading or closing it forgets them" in c.value for c in at.caption)

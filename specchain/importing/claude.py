@@ -335,7 +335,10 @@ def _verified(cited: list[CitedPassage], document: ImportedDocument) -> tuple[tu
         if found is None:
             dropped += 1
             continue
-        passage = Passage(quote=item.quote.strip(), location=found.location)
+        folded = found.text.casefold()  # the line(s) the quote is on, where folding kept every letter's place
+        at = folded.find(quote) if len(folded) == len(found.text) else -1
+        passage = Passage(quote=item.quote.strip(),
+                          location=found.where(at, at + len(quote)) if at >= 0 else found.location)
         if passage not in kept:
             kept.append(passage)
     return tuple(kept), dropped

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,6 +17,22 @@ class Block(BaseModel):
     text: str
     location: str  # for people: "page 3", "paragraph 12", "table 2, row 4", "line 40"
     heading: bool = False  # a title or heading: a hint for the product name
+    # Text read from lines (text, Markdown): where each source line starts in `text`, and its number, so a sentence
+    # can say the very line(s) it is on, not just where its paragraph starts.
+    lines: tuple[tuple[int, int], ...] = ()
+
+    @cached_property
+    def _offsets(self) -> list[int]:
+        return [offset for offset, _ in self.lines]  # ascending
+
+    def where(self, start: int, end: int) -> str:
+        """The location of text[start:end]: "paragraph 2 (line 4)" or "(lines 4–5)"; the block's own without lines."""
+        offsets = self._offsets
+        last = bisect_left(offsets, end) - 1  # the last line that starts before the text ends
+        if last < 0:
+            return self.location
+        first = max(0, bisect_right(offsets, start) - 1)  # the line the text starts on
+        return line_location(self.location.partition(" (")[0], self.lines[first][1], self.lines[last][1])
 
 
 class ImportedDocument(BaseModel):
@@ -43,6 +61,10 @@ class DocumentProblem(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def line_location(place: str, first: int, last: int) -> str:
+    return f"{place} (line {first})" if first == last else f"{place} (lines {first}–{last})"
 
 
 def squeeze(text: str) -> str:

@@ -19,6 +19,7 @@ from specchain.importing.document import (
     Block,
     DocumentProblem,
     ImportedDocument,
+    line_location,
     squeeze,
 )
 
@@ -233,24 +234,37 @@ def _looks_like_markdown(text: str) -> bool:
 
 def read_text(text: str, name: str, *, markdown: bool) -> ImportedDocument:
     """Paragraphs split at blank lines; Markdown headings, list items and table rows each a block of their own.
-    A line break inside a paragraph (text wrapped by hand) is a space."""
+    A line break inside a paragraph (text wrapped by hand) is a space; each block keeps the lines it came from.
+    HTML in the text (a page's source pasted) is read as the words a browser shows: see html_lines."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    kind = "md" if markdown else "txt"
+    html = html_lines(text)
+    numbered = html or list(enumerate(text.split("\n"), 1))
+    guess_headings = not markdown and html is None  # HTML marks its headings (given as "# "), as Markdown does
     blocks: list[Block] = []
     title = ""
-    lines = text.split("\n")
-    paragraph: list[str] = []
-    start = 0
+    paragraph: list[tuple[int, str]] = []
     in_fence = False
+
+    def add(pieces: list[tuple[int, str]], heading: bool = False) -> None:
+        words, lines = "", []
+        for number, piece in pieces:
+            piece = squeeze(piece)
+            if piece:
+                words += " " if words else ""
+                lines.append((len(words), number))
+                words += piece
+        if words:
+            place = f"paragraph {len(blocks) + 1}"
+            blocks.append(Block(text=words, location=line_location(place, lines[0][1], lines[-1][1]),
+                                heading=heading or (guess_headings and looks_like_heading(words)), lines=tuple(lines)))
 
     def flush() -> None:
         if paragraph:
-            joined = squeeze(" ".join(line.strip() for line in paragraph))
-            if joined:
-                blocks.append(Block(text=joined, location=_line_location(start, len(blocks) + 1),
-                                    heading=not markdown and looks_like_heading(joined)))
+            add(paragraph)
             paragraph.clear()
 
-    for number, line in enumerate(lines, 1):
+    for index, (number, line) in enumerate(numbered):
         stripped = line.strip()
         if markdown and re.match(r"^\s*(```|~~~)", line):
             flush()
@@ -258,14 +272,13 @@ def read_text(text: str, name: str, *, markdown: bool) -> ImportedDocument:
             continue
         if in_fence:
             continue  # code in a document is not the product's description
-        heading = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line) if markdown else None
+        heading = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line) if not guess_headings else None
         if heading:
             flush()
-            words = _strip_inline_markdown(heading.group(2))
-            if words:
-                blocks.append(Block(text=words, location=_line_location(number, len(blocks) + 1), heading=True))
-                if not title and len(heading.group(1)) == 1:
-                    title = words
+            words = _strip_inline_markdown(heading.group(2)) if markdown else squeeze(heading.group(2))
+            add([(number, words)], heading=True)
+            if words and not title and len(heading.group(1)) == 1:
+                title = words
             continue
         if not stripped or (markdown and re.fullmatch(r"[-=*_|:\s]{3,}", stripped)):
             flush()  # a blank line, a rule, a table's separator row or a setext underline
@@ -276,25 +289,112 @@ def read_text(text: str, name: str, *, markdown: bool) -> ImportedDocument:
             flush()
             words = (" · ".join(c.strip() for c in stripped.strip("|").split("|") if c.strip()) if row
                      else item.group(1) if item else stripped)
-            words = _strip_inline_markdown(words)
-            if words:
-                blocks.append(Block(text=words, location=_line_location(number, len(blocks) + 1)))
+            add([(number, _strip_inline_markdown(words))])
             continue
-        if not markdown and not paragraph and looks_like_heading(stripped) and number < len(lines) \
-                and lines[number].strip():
-            blocks.append(Block(text=squeeze(stripped), location=_line_location(number, len(blocks) + 1),
-                                heading=True))  # "Technology" on its own line, its paragraph right under it
+        if guess_headings and not paragraph and looks_like_heading(stripped) and index + 1 < len(numbered) \
+                and numbered[index + 1][1].strip():
+            add([(number, stripped)], heading=True)  # "Technology" on its own line, its paragraph right under it
             continue
-        if not paragraph:
-            start = number
-        paragraph.append(_strip_inline_markdown(line) if markdown else line)
+        paragraph.append((number, _strip_inline_markdown(line) if markdown else line))
     flush()
-    kind = "md" if markdown else "txt"
     return ImportedDocument(name=name, kind=KIND_NAMES[kind], blocks=tuple(blocks), title=title)
 
 
-def _line_location(line: int, paragraph: int) -> str:
-    return f"paragraph {paragraph} (line {line})"
+# HTML elements: only these are read as markup; anything else in angle brackets ("<user_data>", "< 200 ms") stays
+# text, so the prompt's own tags are still found and neutralised (specchain.importing.neutralise).
+HTML_BLOCKS = {"address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog", "div", "dl",
+               "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head",
+               "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
+               "td", "tfoot", "th", "thead", "tr", "ul"}
+HTML_INLINE = {"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img",
+               "input", "ins", "kbd", "label", "mark", "meta", "link", "q", "s", "samp", "small", "span", "strong",
+               "sub", "sup", "time", "tt", "u", "var", "wbr", "button", "center", "picture", "source", "video",
+               "audio", "iframe", "embed", "object", "svg", "canvas", "base", "col", "colgroup", "area", "map"}
+HTML_HIDDEN = {"script", "style", "template", "noscript", "title", "textarea", "select", "option"}  # not shown as text
+HTML_TAG = re.compile(rf"</?(?:{'|'.join(sorted(HTML_BLOCKS | HTML_INLINE | HTML_HIDDEN | {'br'}))})\b[^<>]*>",
+                      re.IGNORECASE)
+
+
+def html_lines(text: str) -> list[tuple[int, str]] | None:
+    """The text as a browser would show it, as (source line number, words) lines; None when it has no HTML.
+    Tags go, their words stay (a script's or style's do not); a block element (<p>, <h1>, <li>, <tr>…) is a
+    paragraph of its own, <br> a line break; entities ("&amp;") are read; a heading's words start with Markdown's
+    "# ", "## "… so read_text knows it for one. Nothing is ever run."""
+    if not HTML_TAG.search(text):
+        return None
+    from html.parser import HTMLParser
+
+    lines: list[tuple[int, str]] = []
+    current: list[str] = []  # the line being built, and the source line it started on
+    start = [1]
+    heading = [""]  # the "## " a heading's first words still need
+
+    class Reader(HTMLParser):
+        hidden = 0
+
+        def end_line(self, blank: bool = False) -> None:
+            if "".join(current).strip():
+                lines.append((start[0], "".join(current)))
+            current.clear()
+            if blank and lines and lines[-1][1]:
+                lines.append((self.getpos()[0], ""))
+            start[0] = self.getpos()[0]
+
+        def literal(self, words: str) -> None:
+            if not self.hidden:
+                if not "".join(current).strip():
+                    start[0] = self.getpos()[0]
+                    if heading[0] and words.strip():
+                        current.append(heading[0])
+                        heading[0] = ""
+                current.append(words)
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in HTML_HIDDEN:
+                self.hidden += 1
+            elif tag in HTML_BLOCKS:
+                self.end_line(blank=True)
+                heading[0] = "#" * int(tag[1]) + " " if re.fullmatch(r"h[1-6]", tag) else ""
+            elif tag == "br":
+                self.end_line()
+            elif tag not in HTML_INLINE:
+                self.literal(self.get_starttag_text() or "")  # not HTML: kept as written
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in HTML_BLOCKS or tag == "br":
+                self.end_line(blank=tag != "br")
+            elif tag not in HTML_INLINE and tag not in HTML_HIDDEN:
+                self.literal(self.get_starttag_text() or "")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in HTML_HIDDEN:
+                self.hidden = max(0, self.hidden - 1)
+            elif tag in HTML_BLOCKS:
+                self.end_line(blank=True)
+                heading[0] = ""
+            elif tag not in HTML_INLINE and tag != "br":
+                self.literal(f"</{tag}>")
+
+        def handle_data(self, data: str) -> None:
+            if self.hidden:
+                return
+            first, *rest = data.split("\n")
+            self.literal(first)
+            line = self.getpos()[0]
+            for offset, part in enumerate(rest, 1):  # a line break in the source: the next line of the text
+                if "".join(current).strip():
+                    lines.append((start[0], "".join(current)))
+                elif not lines or lines[-1][1]:
+                    lines.append((line + offset - 1, ""))  # an empty source line: a paragraph ends
+                current.clear()
+                self.literal(part)
+                start[0] = line + offset
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(text)
+    reader.close()
+    reader.end_line()
+    return lines
 
 
 def _strip_inline_markdown(text: str) -> str:

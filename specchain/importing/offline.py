@@ -174,14 +174,18 @@ def propose_offline(document: ImportedDocument, fields: list[FieldSpec]) -> Prop
     for block in document.blocks:
         if block.heading:
             section = section_field(block.text)
+        cursor = 0
         for sentence in sentences(block.text):
+            at = block.text.find(sentence, cursor)  # where it is, so it cites its own line(s)
+            cursor = at + len(sentence) if at >= 0 else cursor
+            location = block.where(at, at + len(sentence)) if at >= 0 else block.location
             key = re.sub(r"\W+", " ", sentence).strip().lower()
             if key in seen:
                 continue  # the same sentence twice (a summary repeated): once is enough
             for field in filed(sentence, None if block.heading else section):
                 if field in found:
                     seen.add(key)
-                    found[field].append(Passage(quote=sentence, location=block.location))
+                    found[field].append(Passage(quote=sentence, location=location))
     proposals = []
     for spec in fields:
         if spec.key == "app_name":
