@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,11 +23,16 @@ from specchain.document import Section, SectionSplitter, section_progress
 from specchain.inputs import ChainInputs
 from specchain.providers import (
     EngineSettings,
+    Event,
+    Finished,
     GenerationRequest,
+    LazyFactory,
+    Provider,
     ProviderRegistry,
     default_registry,
+    input_estimate,
 )
-from specchain.queue import Gate, QueueLimits
+from specchain.queue import Gate, Queued, QueueLimits, Ticket
 from specchain.records import RunRecord
 from specchain.runs import Progress, RunJob
 from specchain.steps import ChainStep, load_step
@@ -94,13 +100,24 @@ class RunService:
         request = GenerationRequest(step_id=step.id, inputs=inputs, prompt=prompt, settings=settings,
                                     continue_from=continues.document if continues else "")
         options = {"api_key": api_key, "key_source": key_source} if settings.engine == "claude" else {}
-        # The engine first (the SDK's first import takes a second): the run's heartbeat starts with registering it.
-        provider = self._registry.create(settings.engine, **options)
+        lazy = self._registry.lazy(settings.engine)
+        provider: Provider | None = None
+        if lazy is None:  # a factory with nothing to load: made now (a test's, or one that imports nothing)
+            provider = self._registry.create(settings.engine, **options)
         started = self.store.start_run(token, RunRequest(
             step_id=step.id, inputs=inputs, prompt=prompt, settings=settings, answers_version=answers_version,
             continues_version=continues.version if continues else None), self.owner)
-        if (use_gate := getattr(provider, "use_gate", None)) is not None:  # Claude: every request waits its turn
+        if lazy is not None:
+            # First come, first served from the press: the run takes its place in the queue now, and its engine is
+            # made on the run's own thread (the SDK's first import takes a second or more, during which the page
+            # already shows the run waiting or connecting, and later presses queue behind it).
+            ticket = self.gate.join(input_tokens=input_estimate(request), output_tokens=settings.max_tokens,
+                                    run_id=started.run_id) if lazy.queued else None
+            provider = MadeOnItsThread(lambda: self._registry.create(settings.engine, **options), lazy,
+                                       self.gate, request, started.run_id, ticket)
+        elif (use_gate := getattr(provider, "use_gate", None)) is not None:  # Claude: every request waits its turn
             use_gate(self.gate, request, started.run_id)
+        assert provider is not None
         job = RunJob(step, request, provider, started.version, answers_version=answers_version,
                      continues=continues, run_id=started.run_id)
         with self._lock:
@@ -108,6 +125,11 @@ class RunService:
             self._saved[started.run_id] = (-1, 0.0)
         job.start(lambda record: self._file(job, record))
         return job
+
+    def warm(self, engine: str) -> None:
+        """Load the engine's code in the background (the SDK: a second or more) if not loaded yet: a PM who chose
+        Claude is about to press Generate, and their run (and the room's) need not wait for it."""
+        self._registry.warm(engine)
 
     def _file(self, job: RunJob, record: RunRecord) -> None:
         try:
@@ -207,6 +229,56 @@ class RunService:
     def close(self) -> None:
         self._closed.set()
         self.gate.close()
+
+
+class MadeOnItsThread:
+    """A run's engine, made when the run's worker thread first streams from it, not on the page's thread.
+
+    Its place in the queue (ticket) was taken at the press. While the engine's module loads (the SDK's first
+    import), the run shows its place when people are ahead of it, else "Connecting…"; Stop meanwhile leaves the
+    queue."""
+
+    def __init__(self, make: Callable[[], Provider], lazy: LazyFactory, gate: Gate, request: GenerationRequest,
+                 run_id: str, ticket: Ticket | None) -> None:
+        self.name = request.settings.engine
+        self.writes_private_block = lazy.writes_private_block
+        self._loaded = lazy.loaded
+        self._make, self._gate, self._request, self._run_id, self._ticket = make, gate, request, run_id, ticket
+        self._provider: Provider | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[Event | Queued]:
+        ticket = self._ticket
+        try:
+            # Loading the engine takes a while (the SDK's first import): meanwhile say where the run stands.
+            if ticket is not None and not self._loaded and (place := self._gate.place_of(self._run_id)) and \
+                    place.people_ahead:
+                yield Queued(place)
+            provider = self._make()
+            if ticket is not None:
+                provider.use_gate(self._gate, self._request, self._run_id, ticket=ticket)  # type: ignore[attr-defined]
+        except BaseException:
+            if ticket is not None:  # never sent: give the place back
+                self._gate.leave(ticket)
+            raise
+        with self._lock:
+            self._provider = provider
+            stopped = self._stopped
+        if stopped:
+            provider.stop()
+        if cancel.is_set() and ticket is None:
+            yield Finished("stopped")
+            return
+        yield from provider.stream(request, cancel)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            provider = self._provider
+        if provider is not None:
+            provider.stop()
+        self._gate.wake()
 
 
 class StoredRun:

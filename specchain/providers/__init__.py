@@ -7,12 +7,16 @@ a factory, so another engine (another vendor, a local model server) is a new mod
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from specchain.inputs import ChainInputs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,22 +110,91 @@ class ProviderRegistry:
     def create(self, engine: str, **options: object) -> Provider:
         return self.factories[engine](**options)
 
+    def lazy(self, engine: str) -> LazyFactory | None:
+        """The engine's factory when it imports its module on first use (what it is known to need before)."""
+        factory = self.factories.get(engine)
+        return factory if isinstance(factory, LazyFactory) else None
 
-def lazy_factory(module: str, name: str) -> Callable[..., Provider]:
+    def warm(self, engine: str) -> None:
+        """Import the engine's module in the background now, if it is lazy and not yet loaded: the first run of a
+        server that just saw the engine chosen need not wait for it."""
+        if (factory := self.lazy(engine)) is not None:
+            factory.warm()
+
+
+@dataclass(frozen=True)
+class LazyFactory:
     """A factory that imports its provider's module on the first create, not before.
 
     The Claude provider brings the anthropic SDK (about 1.2 s and 42 MB to import): a session that only ever makes
-    offline drafts, and a fresh server's first page, should not pay for it."""
+    offline drafts, and a fresh server's first page, should not pay for it. What a caller must know before the
+    module is loaded is declared here: whether its requests wait their turn at the fair queue (a run joins the
+    queue when Generate is pressed, before the import), and whether its text goes through the private-block
+    filter."""
 
-    def create(**options: object) -> Provider:
-        provider: Callable[..., Provider] = getattr(importlib.import_module(module), name)
+    module: str
+    name: str
+    queued: bool = False
+    writes_private_block: bool = False
+
+    def __call__(self, **options: object) -> Provider:
+        provider: Callable[..., Provider] = getattr(importlib.import_module(self.module), self.name)
         return provider(**options)
 
-    return create
+    @property
+    def loaded(self) -> bool:
+        """Imported and ready (a module being imported on another thread is in sys.modules already)."""
+        module = sys.modules.get(self.module)
+        return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+    def warm(self) -> None:
+        if self.loaded:
+            return
+        with _WARMING_LOCK:
+            if self.module in _WARMING:
+                return
+            _WARMING.add(self.module)
+        threading.Thread(target=self._import, name=f"warm-{self.module}", daemon=True).start()
+
+    def _import(self) -> None:
+        try:
+            importlib.import_module(self.module)
+        except Exception:  # the first run imports it again and explains the failure
+            log.warning("could not load %s in the background", self.module, exc_info=True)
+        finally:
+            with _WARMING_LOCK:
+                _WARMING.discard(self.module)
+
+
+_WARMING: set[str] = set()
+_WARMING_LOCK = threading.Lock()
+
+
+def lazy_factory(module: str, name: str, *, queued: bool = False,
+                 writes_private_block: bool = False) -> LazyFactory:
+    return LazyFactory(module, name, queued=queued, writes_private_block=writes_private_block)
 
 
 def default_registry() -> ProviderRegistry:
     registry = ProviderRegistry()
     registry.register("offline", lazy_factory("specchain.providers.offline", "OfflineProvider"))
-    registry.register("claude", lazy_factory("specchain.providers.claude", "ClaudeProvider"))
+    registry.register("claude", lazy_factory("specchain.providers.claude", "ClaudeProvider", queued=True,
+                                             writes_private_block=True))
     return registry
+
+
+# Sent after the document so far when a run continues one cut at the output limit (here, not in the Claude module,
+# so the queue's estimate of a request is made without loading the SDK).
+CONTINUE_INSTRUCTION = (
+    "Your previous answer stopped at the output limit; it is repeated above as your last message. "
+    "Continue the document exactly from where it stopped. Do not repeat any text, do not add a preamble or "
+    "any comment, and do not plan again: output only the rest of the document."
+)
+
+
+def input_estimate(request: GenerationRequest) -> int:
+    """The input tokens a request will use, estimated from what is sent (the queue reserves them)."""
+    from specchain.catalog import estimate_tokens
+
+    sent = request.prompt + (request.continue_from + CONTINUE_INSTRUCTION if request.continue_from else "")
+    return estimate_tokens(sent)

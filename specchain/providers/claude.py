@@ -23,6 +23,7 @@ import httpx2
 
 from specchain.catalog import estimate_tokens
 from specchain.providers import (
+    CONTINUE_INSTRUCTION,
     Event,
     Finished,
     GenerationError,
@@ -31,6 +32,7 @@ from specchain.providers import (
     Started,
     Text,
     Usage,
+    input_estimate,
 )
 from specchain.queue import Gate, Queued, Ticket, Turn
 
@@ -38,11 +40,6 @@ ATTEMPTS = 3
 MAX_RETRY_WAIT_S = 30.0
 # Long documents take minutes, so no total limit; but no single read may hang: the API sends pings while busy.
 TIMEOUT = httpx2.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
-CONTINUE_INSTRUCTION = (
-    "Your previous answer stopped at the output limit; it is repeated above as your last message. "
-    "Continue the document exactly from where it stopped. Do not repeat any text, do not add a preamble or "
-    "any comment, and do not plan again: output only the rest of the document."
-)
 
 
 # While waiting to retry, say only that and when: the failure's own advice ("try again in a minute") would
@@ -74,12 +71,13 @@ class ClaudeProvider:
         self._gate: Gate | None = None
         self._ticket: Ticket | None = None
 
-    def use_gate(self, gate: Gate, request: GenerationRequest, run_id: str = "") -> None:
-        """Send every request of this provider through the fair queue, as the run run_id. Its place is taken now
-        (first come is who pressed Generate first, not whose worker thread got going first)."""
+    def use_gate(self, gate: Gate, request: GenerationRequest, run_id: str = "", ticket: Ticket | None = None) -> None:
+        """Send every request of this provider through the fair queue, as the run run_id, with ticket: the place
+        taken when Generate was pressed (RunService joins before this provider, and the SDK, are made). No ticket:
+        the place is taken now (first come is who pressed first, not whose worker thread got going first)."""
         self._gate = gate
-        self._ticket = gate.join(input_tokens=input_estimate(request), output_tokens=request.settings.max_tokens,
-                                 run_id=run_id)
+        self._ticket = ticket or gate.join(input_tokens=input_estimate(request),
+                                           output_tokens=request.settings.max_tokens, run_id=run_id)
 
     def stop(self) -> None:
         """Close the connection now, so the server stops writing (and billing) a response nobody reads.
@@ -240,12 +238,6 @@ class Sockets:
         for sock in sockets:
             with contextlib.suppress(OSError):  # already closed, or a TCP socket whose descriptor TLS took over
                 sock.shutdown(socket.SHUT_RDWR)
-
-
-def input_estimate(request: GenerationRequest) -> int:
-    """The input tokens a request will use, estimated from what is sent (the queue reserves them)."""
-    sent = request.prompt + (request.continue_from + CONTINUE_INSTRUCTION if request.continue_from else "")
-    return estimate_tokens(sent)
 
 
 def _usage(input_tokens: int, output_tokens: int, counted: bool, text_out: list[str]) -> Usage:
