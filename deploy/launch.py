@@ -289,13 +289,15 @@ class Cluster:
             time.sleep(0.1)  # polling interval
 
     def stop(self) -> None:
-        """nginx first (no new requests), then every process: SIGTERM, and SIGKILL after 10 s."""
+        """nginx first (no new requests), then every process: SIGTERM, and SIGKILL for any still there 10 s later
+        (one deadline for all: a process that has only just started can miss its SIGTERM)."""
         running = [p for p in [self._nginx, *(p.popen for p in self.processes)] if p and p.poll() is None]
         for popen in running:
             popen.terminate()
+        deadline = time.monotonic() + 10
         for popen in running:
             try:
-                popen.wait(10)
+                popen.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 popen.kill()
                 popen.wait(5)

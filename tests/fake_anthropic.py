@@ -204,6 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
         structured = fake_structured.wants_structure(body)
         text, continuation = ("", False) if structured else fake.answer_text(body)
         self.output_tokens = reserved  # what was written, given back to the output bucket when less than reserved
+        self.settled = False  # per request: one connection can carry several
         with fake._count_lock:
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
@@ -218,8 +219,14 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with fake._count_lock:
                 fake.in_flight -= 1
-            if limits is not None:
-                limits.give_back(reserved - self.output_tokens)
+            self._settle(limits, reserved)
+
+    def _settle(self, limits: RateLimits | None, reserved: int) -> None:
+        """Give back the unused part of max_tokens, once: before the answer's last event (the API has counted the
+        answer by the time the client reads its end, so a client released by message_stop finds the tokens back)."""
+        if limits is not None and not self.settled:
+            self.settled = True
+            limits.give_back(reserved - self.output_tokens)
 
     def _wait_silently(self, timeout: float) -> None:
         """Say nothing until released, but notice a client that gives up (end-of-file on the socket)."""
@@ -325,6 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(b"")
             return
         self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self._settle(fake.rate_limits, int(body.get("max_tokens") or 0))
         self._event("message_delta", {"type": "message_delta",
                                       "delta": {"stop_reason": stop_reason, "stop_sequence": None},
                                       "usage": {"output_tokens": max(1, len(text) // 4)}})

@@ -42,6 +42,9 @@ class _Gate:
     """The gate row, refilled to now, as the transaction changes it."""
 
     def __init__(self, row: Row[Any], limits: QueueLimits, now: datetime) -> None:
+        # A transaction that waited for the lock took its time before another saved a later one: never go back in
+        # time, or the refill since that later time would be counted twice (and the API refuse what we admit).
+        now = max(now, row.refilled_at) if row.refilled_at else now
         self.now = now
         self.limits = limits
         self.learned = {kind: getattr(row, column) for kind, column in LIMIT_COLUMNS.items()}
