@@ -360,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)  # also when started with SIGINT ignored (nohup, a background job)
     try:
         cluster = Cluster(args.database_url, processes=args.processes, first_port=args.first_port, port=args.port,
                           host=args.host, secret_file=args.cookie_secret_file, run_dir=args.run_dir,

@@ -275,13 +275,16 @@ def summary(run: BatchRun, statuses: tuple[RowStatus, ...]) -> None:
 
 def zip_build(run: BatchRun, fmt: str) -> ZipBuild:
     """The zip of this batch in this format, made in the background (one at a time per tab: the cores are shared)."""
-    builds: dict[tuple[str, str], ZipBuild] = st.session_state.setdefault("_batch_zips", {})
-    key = (st.session_state.get("batch_id", ""), fmt)
+    builds: dict[tuple[object, ...], ZipBuild] = st.session_state.setdefault("_batch_zips", {})
+    records = run.records()
+    # The documents it holds are part of the key: a zip made while rows were still being written is not the final one.
+    written = tuple((r.inputs.values.get("app_name"), r.version, r.started_at, len(r.document)) for r in records)
+    key = (st.session_state.get("batch_id", ""), fmt, written)
     if key not in builds:
         for other in builds.values():
             other.cancel()
         builds.clear()
-        builds[key] = ZipBuild(run.records(), chain, fmt)
+        builds[key] = ZipBuild(records, chain, fmt)
     return builds[key]
 
 
