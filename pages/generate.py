@@ -117,7 +117,7 @@ def progress_line(p: Progress) -> str:
     if p.stopping:
         return "Leaving the queue…" if p.state == "queued" else "Stopping… keeping what was written"
     if p.state == "queued":  # waiting for its turn at the fair queue in front of Claude (specchain/queue.py)
-        return f"Waiting for your turn · {p.queue.describe()}" if p.queue else "Waiting for your turn…"
+        return p.queue.waiting() if p.queue else "Waiting for your turn…"
     if p.state == "connecting":
         return "Connecting…"
     if p.state == "planning":
