@@ -298,7 +298,7 @@ def links_button(run: BatchRun) -> None:
 
 def downloads(run: BatchRun) -> tuple[ZipBuild, DeltaGenerator] | None:
     """The format, the zip and the list of links. Returns the zip being made and where its progress goes (None when
-    no row wrote a document: there is no zip to offer)."""
+    no row wrote a document, or the zip was ready when its button was drawn: nothing to follow)."""
     if not run.records():
         links_button(run)
         return None
@@ -308,20 +308,23 @@ def downloads(run: BatchRun) -> tuple[ZipBuild, DeltaGenerator] | None:
                      help="Word and PDF take about a second per document to make, so a zip of many takes a few "
                      "minutes. Example: Word to edit and comment, PDF to send round.")
     build = zip_build(run, fmt)
+    # Read once: the zip may finish between drawing the button and deciding whether to follow it, and a button
+    # drawn as "Making the zip…" must be followed to its end or it stays disabled.
+    ready = build.done
     plural = "s" if build.total != 1 else ""
     right.download_button(
-        f"Download {build.total} document{plural} (.zip)" if build.done else "Making the zip…",
+        f"Download {build.total} document{plural} (.zip)" if ready else "Making the zip…",
         data=lambda: build.result or b"",
         file_name=f"performance-scalability-{build.total}-document{plural}-{batch.FORMATS[fmt][1]}.zip",
         mime="application/zip", key="batch_download_zip", on_click="ignore", type="primary",
-        icon=":material/folder_zip:", disabled=not build.done or build.result is None or not build.total,
+        icon=":material/folder_zip:", disabled=not ready or build.result is None or not build.total,
         width="stretch", help="One file per product, named after it; an unfinished document's name says so.")
     progress = st.empty()
-    if build.done and build.failed:
+    if ready and build.failed:
         st.warning("Left out of the zip: " + escape_markdown("; ".join(build.failed)) + ". Open that row's link "
                    "to download it in another format.", icon=":material/warning:")
     links_button(run)
-    return build, progress
+    return None if ready else (build, progress)
 
 
 def follow_zip(build: ZipBuild, progress: DeltaGenerator) -> None:
@@ -354,7 +357,7 @@ def results_section(run: BatchRun) -> None:
         offered = downloads(run)
         st.button("Clear these results", icon=":material/delete_sweep:", key="batch_clear", on_click=clear_results,
                   help="Takes the table off this page. The work of every row stays saved under its link.")
-        if offered is None or offered[0].done:
+        if offered is None:
             return
         build, progress = offered
         if not driven_by_agent():

@@ -186,3 +186,28 @@ def test_the_list_of_links_carries_the_tables_links(at: AppTest) -> None:
     listed = batch.links_csv(at.session_state["batch_run"].statuses(), lambda token, page: f"/{page}?w={token}")
     rows = list(csv.DictReader(io.StringIO(listed.decode("utf-8-sig"))))
     assert [r["Link to its work"] for r in rows] == [str(r["Link to its work"]) for r in results(at)]
+
+
+class ZipReadyJustAfterItsButton(batch.ZipBuild):
+    """A zip whose first look says "not done" and every later one "done": the zip finishing in the instant between
+    the page drawing its button and deciding whether to wait for it (seen in CI: the button stayed "Making the
+    zip…" for good)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.wait()
+        self._looks = 0
+
+    @property
+    def done(self) -> bool:
+        self._looks += 1
+        return self._looks > 1
+
+
+def test_a_zip_finished_while_its_button_was_drawn_is_offered(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "ZipBuild", ZipReadyJustAfterItsButton)
+    upload(at, sheet(["Acme", "5,000 users", "", "", ""], ["Beta", "", "99.9% uptime", "Go", ""]))
+    at.button(key="batch_generate").click().run()
+    finish(at)
+    zipped = [b.proto for b in at.get("download_button") if "(.zip)" in b.proto.label]
+    assert [(z.label, z.disabled) for z in zipped] == [("Download 2 documents (.zip)", False)]
