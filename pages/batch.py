@@ -157,8 +157,7 @@ def claude_cost(sheet: BriefSheet, chosen: EngineSettings) -> tuple[float, float
     return cached[1]
 
 
-def generate_section(sheet: BriefSheet | None, run: BatchRun | None) -> None:
-    running = run is not None and not run.done
+def generate_section(sheet: BriefSheet | None, run: BatchRun | None, running: bool) -> None:
     st.subheader("3 · Generate")
     st.session_state.setdefault("batch_engine", "claude" if api_key()[0] else "offline")
     engine = st.radio(
@@ -348,8 +347,8 @@ def clear_results() -> None:
     st.query_params.pop(BATCH_PARAM, None)
 
 
-def results_section(run: BatchRun) -> None:
-    if run.done:
+def results_section(run: BatchRun, done: bool) -> None:
+    if done:
         st.subheader("Results")
         statuses = run.statuses()
         summary(run, statuses)
@@ -395,6 +394,8 @@ st.write(
     "you download all the documents in one zip."
 )
 batch_run = current_run()
+# Read once: a batch ending while the page is drawn must not leave Generate disabled above finished results.
+batch_done = batch_run is not None and batch_run.done
 # Once a batch has started, its progress and results come first, where the PM looks; the file and the buttons that
 # made it fold away below them. Both are drawn before the progress is followed (which holds this script until the
 # batch ends).
@@ -402,7 +403,7 @@ results_area = st.container()
 with (st.expander("Your file: upload another one, or generate again", icon=":material/upload_file:")
       if batch_run is not None else st.container()):
     template_section()
-    generate_section(upload_section(), batch_run)
+    generate_section(upload_section(), batch_run, running=batch_run is not None and not batch_done)
 if batch_run is not None:
     with results_area:
-        results_section(batch_run)
+        results_section(batch_run, batch_done)
