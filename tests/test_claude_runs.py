@@ -11,7 +11,7 @@ import pytest
 
 from specchain.drafting import draft_document
 from specchain.inputs import ChainInputs
-from specchain.providers import EngineSettings, ProviderRegistry
+from specchain.providers import EngineSettings, ProviderRegistry, claude
 from specchain.providers.claude import ClaudeProvider, retry_wait
 from specchain.providers.offline import OfflineProvider
 from specchain.records import RunRecord
@@ -108,8 +108,10 @@ def test_stop_keeps_what_was_written(step: ChainStep, fake_api: FakeAnthropic) -
     ],
 )
 def test_failures_become_one_plain_sentence_and_keep_the_text(
-    step: ChainStep, fake_api: FakeAnthropic, scenario: str, stop_reason: str, says: str, keeps_text: bool
+    step: ChainStep, fake_api: FakeAnthropic, scenario: str, stop_reason: str, says: str, keeps_text: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(claude, "MAX_QUEUED_REFUSALS", 3)  # a 429 waits in the queue; three of them here, not ten
     fake_api.scenarios = [scenario] * 3
     workspace = Workspace()
     record = run(step, workspace)
@@ -139,9 +141,36 @@ def test_busy_server_is_retried_a_bounded_number_of_times_and_the_user_is_told(s
 
 
 def test_always_failing_server_stops_after_three_attempts(step: ChainStep, fake_api: FakeAnthropic) -> None:
-    fake_api.scenarios = ["429"] * 5
+    fake_api.scenarios = ["529"] * 5
     run(step, Workspace())
     assert len(fake_api.requests) == 3
+
+
+def test_a_429_waits_in_the_queue_and_costs_no_attempt(step: ChainStep, fake_api: FakeAnthropic) -> None:
+    """Four refusals in a row (more than the three attempts a failure gets): the run keeps its place and is
+    written; only a key refused MAX_QUEUED_REFUSALS times ends it."""
+    fake_api.scenarios = ["429"] * 4
+    workspace = Workspace()
+    job = workspace.start(step, INPUTS, SONNET, api_key="k")
+    notices = set()
+    while not job.done:
+        if notice := job.progress().notice:
+            notices.add(notice)
+        time.sleep(0.01)
+    assert workspace.latest().stop_reason == "end_turn" and workspace.latest().error is None
+    assert len(fake_api.requests) == 5
+    assert notices == {("Claude has had too many requests from this key for now; your request keeps its place at the "
+                       "front of the line and goes again in 1 s.")}
+
+
+def test_a_key_refused_again_and_again_ends_the_run_with_a_sentence(
+    step: ChainStep, fake_api: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(claude, "MAX_QUEUED_REFUSALS", 4)
+    fake_api.scenarios = ["429"] * 6
+    record = run(step, Workspace())
+    assert len(fake_api.requests) == 4
+    assert record.stop_reason == "error" and "too many requests" in record.error
 
 
 def test_retry_after_is_honoured_but_bounded() -> None:

@@ -37,6 +37,9 @@ from specchain.providers import (
 from specchain.queue import Gate, Queued, Ticket, Turn
 
 ATTEMPTS = 3
+MAX_QUEUED_REFUSALS = 10  # a run's 429s through the queue before it gives up (each paused everyone first)
+QUEUED_REFUSAL_NOTICE = ("Claude has had too many requests from this key for now; your request keeps its place at "
+                         "the front of the line and goes again in {wait:.0f} s.")
 MAX_RETRY_WAIT_S = 30.0
 # Long documents take minutes, so no total limit; but no single read may hang: the API sends pings while busy.
 TIMEOUT = httpx2.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
@@ -101,8 +104,9 @@ class ClaudeProvider:
         self._ticket = None  # one stream per provider; the ticket is this stream's
         turn = Turn(gate, ticket) if gate is not None and ticket is not None else None
         used: Usage | None = None  # the last attempt's counts, to give back what it reserved and did not use
+        attempt, refusals = 1, 0  # refusals: 429s answered through the queue, which use no attempt
         try:
-            for attempt in range(1, ATTEMPTS + 1):
+            while True:
                 if turn is not None:
                     for place in turn.wait(cancel):
                         yield Queued(place)
@@ -124,16 +128,26 @@ class ClaudeProvider:
                         yield Finished("stopped")
                         return
                     error = explain(exc, request.settings.model, partial=sent_text, key_source=self._key_source)
-                    if not error.retryable or sent_text or attempt == ATTEMPTS:
+                    # Through the queue a 429 is the queue's to handle: everyone pauses and this request keeps the
+                    # head, so it costs no attempt; only a key refused again and again (something else using the
+                    # organisation's limit) ends the run.
+                    queued_refusal = turn is not None and error.kind == "rate_limit"
+                    if queued_refusal:
+                        refusals += 1
+                    last = refusals == MAX_QUEUED_REFUSALS if queued_refusal else attempt == ATTEMPTS
+                    if not error.retryable or sent_text or last:
                         raise error from exc
                     wait = retry_wait(exc, attempt)
+                    if not queued_refusal:
+                        attempt += 1
                     if turn is not None:
                         # Back to the head of the queue; a 429 pauses everyone, the wait happens in the queue.
-                        wait = turn.failed(rate_limited=error.kind == "rate_limit", wait_s=wait,
+                        wait = turn.failed(rate_limited=queued_refusal, wait_s=wait,
                                            headers=getattr(getattr(exc, "response", None), "headers", None))
-                        yield Notice(retry_notice(error, wait, attempt + 1))
+                        yield Notice(QUEUED_REFUSAL_NOTICE.format(wait=wait) if queued_refusal
+                                     else retry_notice(error, wait, attempt))
                         continue
-                    yield Notice(retry_notice(error, wait, attempt + 1))
+                    yield Notice(retry_notice(error, wait, attempt))
                     if cancel.wait(wait):
                         yield Finished("stopped")
                         return
