@@ -218,8 +218,8 @@ def test_a_429_on_a_reading_pauses_everyone_and_it_keeps_its_place(monkeypatch: 
     fake_api.scenarios = ["429"]  # the reading's first request is refused, retry-after: 1
     read = reading(service, fake_api, step)
     wait_until(lambda: read.notices)
-    assert read.notices == [("Claude has had too many requests from this key for now; trying again in 1 s "
-                             "(attempt 2 of 3).")]
+    assert read.notices == [("Claude has had too many requests from this key for now; your request keeps its place "
+                             "at the front of the line and goes again in 1 s.")]  # and uses none of its attempts
     job = generate(service, step)  # pressed during the pause: it waits, as everyone does
     reasons: set[str] = set()
     while not (read.done and job.done):

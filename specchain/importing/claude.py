@@ -35,13 +35,7 @@ from specchain.importing.document import ImportedDocument
 from specchain.importing.proposal import FieldProposal, Passage, Proposal
 from specchain.inputs import FieldSpec
 from specchain.providers import GenerationError
-from specchain.providers.claude import (
-    ATTEMPTS,
-    Sockets,
-    explain,
-    retry_notice,
-    retry_wait,
-)
+from specchain.providers.claude import Retries, Sockets, explain
 from specchain.queue import Gate, Place, Turn
 from specchain.steps import ChainStep
 
@@ -157,7 +151,8 @@ class ClaudeReader:
         used: tuple[int | None, int | None] = (0, 0)
         use_tool = False
         try:
-            for attempt in range(1, ATTEMPTS + 1):
+            retries = Retries(turn)
+            while True:
                 if turn is not None:
                     for place in turn.wait(self._cancel):
                         on_place(place)
@@ -165,7 +160,7 @@ class ClaudeReader:
                         raise ReadingCancelled(sent=False)
                     on_place(None)
                 if self._cancel.is_set():
-                    raise ReadingCancelled(sent=attempt > 1)
+                    raise ReadingCancelled(sent=retries.attempt > 1)
                 used = (0, 0)
                 try:
                     answer, usage = self._ask_tool(shape, prompt, model) if use_tool else self._ask(shape, prompt, model)
@@ -193,18 +188,12 @@ class ClaudeReader:
                         used = (None, None)  # closed mid-answer: Claude may have counted what it read
                         raise ReadingCancelled(sent=True) from exc
                     error = _explained(exc, model, self._key_source)
-                    if not error.retryable or attempt == ATTEMPTS:
+                    retry = retries.after(exc, error)
+                    if retry is None:
                         raise error from exc
-                    wait = retry_wait(exc, attempt)
-                    if turn is not None:  # back to the head of the queue; a 429 pauses everyone, waits happen there
-                        headers = getattr(getattr(exc, "response", None), "headers", None)
-                        wait = turn.failed(rate_limited=error.kind == "rate_limit", wait_s=wait, headers=headers)
-                        on_notice(retry_notice(error, wait, attempt + 1))
-                        continue
-                    on_notice(retry_notice(error, wait, attempt + 1))
-                    if self._cancel.wait(wait):
+                    on_notice(retry.notice)
+                    if turn is None and self._cancel.wait(retry.wait_s):  # through the queue, the wait is its turn
                         raise ReadingCancelled(sent=True) from exc
-            raise GenerationError("Claude could not read the document. Try again, or use the offline reader.")
         finally:
             self._turn = None
             if turn is not None:

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import anthropic
@@ -104,7 +105,7 @@ class ClaudeProvider:
         self._ticket = None  # one stream per provider; the ticket is this stream's
         turn = Turn(gate, ticket) if gate is not None and ticket is not None else None
         used: Usage | None = None  # the last attempt's counts, to give back what it reserved and did not use
-        attempt, refusals = 1, 0  # refusals: 429s answered through the queue, which use no attempt
+        retries = Retries(turn)
         try:
             while True:
                 if turn is not None:
@@ -128,27 +129,11 @@ class ClaudeProvider:
                         yield Finished("stopped")
                         return
                     error = explain(exc, request.settings.model, partial=sent_text, key_source=self._key_source)
-                    # Through the queue a 429 is the queue's to handle: everyone pauses and this request keeps the
-                    # head, so it costs no attempt; only a key refused again and again (something else using the
-                    # organisation's limit) ends the run.
-                    queued_refusal = turn is not None and error.kind == "rate_limit"
-                    if queued_refusal:
-                        refusals += 1
-                    last = refusals == MAX_QUEUED_REFUSALS if queued_refusal else attempt == ATTEMPTS
-                    if not error.retryable or sent_text or last:
+                    retry = retries.after(exc, error, partial=sent_text)
+                    if retry is None:
                         raise error from exc
-                    wait = retry_wait(exc, attempt)
-                    if not queued_refusal:
-                        attempt += 1
-                    if turn is not None:
-                        # Back to the head of the queue; a 429 pauses everyone, the wait happens in the queue.
-                        wait = turn.failed(rate_limited=queued_refusal, wait_s=wait,
-                                           headers=getattr(getattr(exc, "response", None), "headers", None))
-                        yield Notice(QUEUED_REFUSAL_NOTICE.format(wait=wait) if queued_refusal
-                                     else retry_notice(error, wait, attempt))
-                        continue
-                    yield Notice(retry_notice(error, wait, attempt))
-                    if cancel.wait(wait):
+                    yield Notice(retry.notice)
+                    if turn is None and cancel.wait(retry.wait_s):  # through the queue, the wait is its turn
                         yield Finished("stopped")
                         return
         finally:
@@ -261,6 +246,40 @@ def _usage(input_tokens: int, output_tokens: int, counted: bool, text_out: list[
         return Usage(input_tokens, output_tokens)
     return Usage(input_tokens, max(output_tokens, estimate_tokens("".join(text_out)) if text_out else 0),
                  estimated=True)
+
+
+@dataclass(frozen=True)
+class Retry:
+    wait_s: float
+    notice: str  # what the user reads meanwhile
+
+
+class Retries:
+    """Whether a failed request goes again, after how long, and what the user is told: a failure uses one of a
+    request's ATTEMPTS. Through the queue a 429 uses none: the queue pauses everyone and the request keeps the head
+    (the wait is the queue's); only a key refused MAX_QUEUED_REFUSALS times (something else using up the
+    organisation's limit) ends it."""
+
+    def __init__(self, turn: Turn | None) -> None:
+        self.attempt = 1
+        self._turn = turn
+        self._refusals = 0
+
+    def after(self, exc: Exception, error: GenerationError, *, partial: bool = False) -> Retry | None:
+        """None: it must not go again (text was already shown, the error is final, or no tries are left)."""
+        queued_refusal = self._turn is not None and error.kind == "rate_limit"
+        self._refusals += queued_refusal
+        last = self._refusals >= MAX_QUEUED_REFUSALS if queued_refusal else self.attempt >= ATTEMPTS
+        if not error.retryable or partial or last:
+            return None
+        wait = retry_wait(exc, self.attempt)
+        if not queued_refusal:
+            self.attempt += 1
+        if self._turn is not None:  # back to the head of the queue; the wait happens there
+            headers = getattr(getattr(exc, "response", None), "headers", None)
+            wait = self._turn.failed(rate_limited=queued_refusal, wait_s=wait, headers=headers)
+        return Retry(wait, QUEUED_REFUSAL_NOTICE.format(wait=wait) if queued_refusal
+                     else retry_notice(error, wait, self.attempt))
 
 
 def retry_notice(error: GenerationError, wait: float, attempt: int) -> str:
