@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from pages.shared import (
+    OTHER_PAGES,
     PAGES,
     SHARE_PARAM,
     brief,
@@ -72,7 +73,7 @@ pages = [
 # A plain list, not a titled section: Streamlit draws a section as a <div> inside the list, which screen readers
 # can't read as a list (axe: "list", "listitem").
 # Many briefs at once: a tool beside the four steps, reached from its own link in the sidebar (not a fifth step).
-batch_page = st.Page("pages/batch.py", title="Many briefs at once", icon=":material/table_view:",
+batch_page = st.Page(OTHER_PAGES["batch"], title="Many briefs at once", icon=":material/table_view:",
                      visibility="hidden")
 navigation = st.navigation([*pages, batch_page])
 with st.sidebar:

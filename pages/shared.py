@@ -31,7 +31,7 @@ PAGES = {
     "generate": "pages/generate.py",
     "document": "pages/document.py",
 }
-OTHER_PAGES = ("batch",)  # pages outside the four steps, by the name in their address (app.py's navigation)
+OTHER_PAGES = {"batch": "pages/batch.py"}  # beside the four steps, by the name in their address
 LINK_PARAM = "w"  # ?w=<token>: the link that brings back a workspace
 SHARE_PARAM = "s"  # ?s=<token>: a read-only link to one version
 
