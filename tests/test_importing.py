@@ -311,6 +311,38 @@ def test_every_passage_says_the_very_lines_it_is_on(step: ChainStep, markdown: b
     assert where["growth_projections"] == [f"paragraph 2 (line {first + 4})"]
 
 
+@pytest.mark.parametrize("markdown", [False, True])
+def test_short_lines_without_full_stops_are_items_not_one_run_on_sentence(step: ChainStep, markdown: bool) -> None:
+    """A list typed without bullets or full stops: each line is its own passage, cited by its own line, in the
+    paragraph the PM sees (a blank line apart); a hand-wrapped sentence still reads as one."""
+    text = ("# Orbit\n\n" if markdown else "Orbit\n\n") + (
+        "Tech\nBackend in Go with PostgreSQL 16\nHosted on AWS eu-west-1\nRedis for caching\n\n"
+        "Every API call must answer within 300 ms at the 95th percentile, even while\n"
+        "Monday's peak of 3,000 concurrent users is on, and stay up 99.9% of each month.")
+    document = read_upload(text.encode(), "prd.md" if markdown else "prd.txt", step)
+    proposal = propose_offline(document, step.fields)
+    fields = {f.field: f for f in proposal.fields}
+    stack = fields["technical_stack"]
+    assert stack.text.split("\n") == ["Backend in Go with PostgreSQL 16", "Hosted on AWS eu-west-1",
+                                       "Redis for caching"]
+    # Plain text: "Tech" on its own line is taken as a heading, a paragraph of its own; in Markdown it is the list's
+    # first line (a word alone, which reads as no field).
+    paragraph = 2 if markdown else 3
+    assert [p.location for p in stack.passages] == [f"paragraph {paragraph} (line {n})" for n in (4, 5, 6)]
+    wrapped = "Every API call must answer within 300 ms at the 95th percentile, even while Monday's peak of 3,000 " \
+              "concurrent users is on, and stay up 99.9% of each month."
+    assert [p.quote for p in fields["performance_requirements"].passages] == [wrapped]
+
+
+def test_a_hand_wrapped_japanese_sentence_is_one_sentence_without_a_space(step: ChainStep) -> None:
+    text = ("バックエンドはGoとPostgreSQLで構築し、AWS東京リージョンでホストします。ピーク時には\n"
+            "同時接続ユーザー3,000人を想定しています。")
+    proposal = propose_offline(read_paste(text, step), step.fields)
+    load = {f.field: f for f in proposal.fields}["expected_load"]
+    assert [(p.quote, p.location) for p in load.passages] == [
+        ("ピーク時には同時接続ユーザー3,000人を想定しています。", "paragraph 1 (lines 1–2)")]
+
+
 def test_a_legacy_encoded_upload_cites_each_line(step: ChainStep) -> None:
     text = ("Lastenheft Café\r\n\r\nWir erwarten 5.000 gleichzeitige Nutzer.\r\nVerfügbarkeit 99,9 %.\r\n"
             "Wir nutzen PostgreSQL auf AWS.\r\nWachstum: 3x in 3 Jahren.\r\n")

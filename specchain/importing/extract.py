@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import unicodedata
 import zipfile
 from pathlib import PurePath
 
@@ -246,12 +247,14 @@ def read_text(text: str, name: str, *, markdown: bool) -> ImportedDocument:
     paragraph: list[tuple[int, str]] = []
     in_fence = False
 
-    def add(pieces: list[tuple[int, str]], heading: bool = False) -> None:
+    def add(pieces: list[tuple[int, str]], heading: bool = False, breaks: frozenset[int] = frozenset()) -> None:
+        """breaks: the pieces that start a line of their own (kept as a line break, which ends a sentence)."""
         words, lines = "", []
-        for number, piece in pieces:
+        for index, (number, piece) in enumerate(pieces):
             piece = squeeze(piece)
             if piece:
-                words += " " if words else ""
+                glued = words and CJK_EDGE.match(words[-1]) and CJK_EDGE.match(piece[0])  # no spaces in CJK
+                words += ("\n" if index in breaks else "" if glued else " ") if words else ""
                 lines.append((len(words), number))
                 words += piece
         if words:
@@ -261,7 +264,8 @@ def read_text(text: str, name: str, *, markdown: bool) -> ImportedDocument:
 
     def flush() -> None:
         if paragraph:
-            add(paragraph)
+            # In HTML a line break in the source is a space on the screen: only the text's own lines are kept.
+            add(paragraph, breaks=line_breaks([line for _, line in paragraph]) if html is None else frozenset())
             paragraph.clear()
 
     for index, (number, line) in enumerate(numbered):
@@ -291,8 +295,9 @@ def read_text(text: str, name: str, *, markdown: bool) -> ImportedDocument:
                      else item.group(1) if item else stripped)
             add([(number, _strip_inline_markdown(words))])
             continue
-        if guess_headings and not paragraph and looks_like_heading(stripped) and index + 1 < len(numbered) \
-                and numbered[index + 1][1].strip():
+        after_blank = index == 0 or not numbered[index - 1][1].strip()  # a run of short lines is a list, not headings
+        if guess_headings and not paragraph and after_blank and looks_like_heading(stripped) \
+                and index + 1 < len(numbered) and numbered[index + 1][1].strip():
             add([(number, stripped)], heading=True)  # "Technology" on its own line, its paragraph right under it
             continue
         paragraph.append((number, _strip_inline_markdown(line) if markdown else line))
@@ -565,9 +570,30 @@ def read_pdf(data: bytes, name: str) -> ImportedDocument:
     return ImportedDocument(name=name, kind=KIND_NAMES["pdf"], blocks=tuple(blocks), title=title, notes=notes)
 
 
+WRAPPED = 0.7  # a line that reaches this share of its paragraph's widest line was wrapped, not ended
+SHORTEST_WRAP = 40  # columns: nobody wraps prose narrower; a paragraph of shorter lines is a list without bullets
+
+
+def columns(text: str) -> int:
+    """How wide a line looks in a plain-text editor: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in squeeze(text))
+
+
+def line_breaks(lines: list[str]) -> frozenset[int]:
+    """Which lines of a paragraph (no blank line between them) start a line of their own rather than continue the
+    one before: prose wrapped by hand runs each line to (nearly) the paragraph's width, and a sentence going on
+    starts in lower case; a short line ends its line, so a block of short lines ("Backend in Go" / "Hosted on AWS")
+    is a list written without bullets, an item per line."""
+    widths = [columns(line) for line in lines]
+    width = max(widths, default=0)
+    wrapped = width >= SHORTEST_WRAP
+    return frozenset(index for index in range(1, len(lines))
+                     if not (wrapped and widths[index - 1] >= WRAPPED * width) and not lines[index].lstrip()[:1].islower())
+
+
 def looks_like_heading(text: str) -> bool:
     """A short line with no sentence end, in text that marks no headings (plain text, PDF): "3. Technology"."""
-    return len(text) <= 80 and len(text.split()) <= 10 and not re.search(r"[.!?:;,。！？]$", text) \
+    return columns(text) <= 80 and len(text.split()) <= 10 and not re.search(r"[.!?:;,。！？、]$", text) \
         and re.search(r"[^\W\d_]", text) is not None
 
 

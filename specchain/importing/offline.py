@@ -50,10 +50,11 @@ NOTHING_FOUND = {
 }
 NOTHING_FOUND_DEFAULT = ("The offline reader found nothing for this: it recognises figures with their words and "
                          "technology names. Claude reads the whole text; or type it in yourself.")
-# Sentences end at . ! ? (not after an abbreviation or inside 2.5) and at 。！？ and line ends.
+# Sentences end at . ! ? (not after an abbreviation or inside 2.5), at 。！？ and at a line a block keeps as a line of
+# its own (a list written without bullets: specchain.importing.extract.line_breaks).
 ABBREVIATIONS = r"(?<!\bmio)(?<!\bmrd)(?<!\btsd)(?<!\bca)(?<!\bbzw)(?<!\bapprox)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)" \
                 r"(?<!\bz\.b)(?<!\bd\.h)(?<!\bu\.a)(?<!\betc)(?<!\bno)(?<!\bnr)(?<!\bmin)(?<!\bmax)(?<!\bapprox)"
-SENTENCE_END = re.compile(rf"{ABBREVIATIONS}[.!?]+[\"”’)]*\s+(?=\S)|(?<=[。！？])\s*", re.IGNORECASE)
+SENTENCE_END = re.compile(rf"{ABBREVIATIONS}[.!?]+[\"”’)]*\s+(?=\S)|(?<=[。！？])\s*|\n", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
