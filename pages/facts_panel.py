@@ -12,7 +12,7 @@ import re
 import streamlit as st
 
 from pages.shared import corrections
-from specchain.exports import escape_markdown
+from specchain.document import escape_markdown
 from specchain.facts.present import FactRow, read_brief
 from specchain.inputs import ChainInputs
 from specchain.steps import ChainStep

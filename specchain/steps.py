@@ -11,20 +11,28 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
-from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict
 
 from specchain.inputs import Answer, ChainInputs, FieldSpec
 
+if TYPE_CHECKING:
+    import jinja2
+    from markdown_it import MarkdownIt
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 FENCE = re.compile(r"^\s*(```|~~~)")
 TAG_NAME = re.compile(r"</?([a-z][a-z0-9_]*)[\s>]")
-# An empty template variable still renders; an unknown one is a bug in the template, so it must fail loudly.
-_JINJA = jinja2.Environment(
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
-)
+
+
+@functools.cache
+def _jinja() -> jinja2.Environment:
+    """Imported when a prompt is first rendered or a document first checked, not for the Brief page (its memory)."""
+    import jinja2
+
+    # An empty template variable still renders; an unknown one is a bug in the template, so it must fail loudly.
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
 CORRECTION_QUESTION = "What we read from your brief: "
@@ -67,7 +75,6 @@ class ChainStep:
         self.document_tag: str = meta["document_tag"]
         self.clarification_section: str = meta["clarification_section"]
         self.source = (folder / "prompt.md.j2").read_text(encoding="utf-8")
-        self._template = _JINJA.from_string(self.source)
         fields = tomllib.loads((folder / "fields.toml").read_text(encoding="utf-8"))["fields"]
         self.fields: list[FieldSpec] = [FieldSpec(**f) for f in fields]
         examples_file = folder / "examples.toml"
@@ -75,8 +82,20 @@ class ChainStep:
         self.examples: list[Example] = [Example(**e) for e in examples.get("examples", [])]
         # Every tag the prompt itself uses (user_data, app_name, performance_planning, answer, ...).
         self.structural_tags: frozenset[str] = frozenset(TAG_NAME.findall(self.source))
-        self.headings: list[Heading] = _document_headings(self.source, self.document_tag)
-        self.sections: list[str] = [h.title for h in self.headings if h.level == 2]
+        _document_block(self.source, self.document_tag)  # a folder without its document template fails now
+
+    @functools.cached_property
+    def _template(self) -> jinja2.Template:
+        return _jinja().from_string(self.source)
+
+    @functools.cached_property
+    def headings(self) -> list[Heading]:
+        """The document template's headings, read from the prompt itself."""
+        return _document_headings(self.source, self.document_tag)
+
+    @functools.cached_property
+    def sections(self) -> list[str]:
+        return [h.title for h in self.headings if h.level == 2]
 
     def field(self, key: str) -> FieldSpec:
         return next(f for f in self.fields if f.key == key)
@@ -146,12 +165,16 @@ class ChainStep:
         return re.compile(rf"<\s*/?\s*(?:{names})\b[^<>]*>", re.IGNORECASE)
 
 
-def _document_headings(source: str, tag: str) -> list[Heading]:
-    """The Markdown headings of the document template, read from the prompt itself (outside code fences)."""
+def _document_block(source: str, tag: str) -> str:
     match = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", source, re.DOTALL)
     if not match:
         raise ValueError(f"the prompt has no <{tag}> block")
-    return markdown_headings(match.group(1))
+    return match.group(1)
+
+
+def _document_headings(source: str, tag: str) -> list[Heading]:
+    """The Markdown headings of the document template, read from the prompt itself (outside code fences)."""
+    return markdown_headings(_document_block(source, tag))
 
 
 def prose_lines(markdown: str) -> Iterator[str]:
@@ -164,9 +187,13 @@ def prose_lines(markdown: str) -> Iterator[str]:
             yield line
 
 
-# CommonMark + GFM tables, as the screen renders Markdown, decides what is a heading. Only the block structure is
-# needed: a heading's raw text is its title, so inline parsing is switched off (it would double the time).
-_BLOCKS = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+@functools.cache
+def _blocks() -> MarkdownIt:
+    """CommonMark + GFM tables, as the screen renders Markdown, decides what is a heading. Only the block structure
+    is needed: a heading's raw text is its title, so inline parsing is switched off (it would double the time)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 
 def markdown_headings(markdown: str) -> list[Heading]:
@@ -177,7 +204,7 @@ def markdown_headings(markdown: str) -> list[Heading]:
 
 @functools.lru_cache(maxsize=32)  # a page shows, checks and lists the questions of the same document on each rerun
 def _headings(markdown: str) -> tuple[Heading, ...]:
-    tokens = _BLOCKS.parse(markdown)
+    tokens = _blocks().parse(markdown)
     return tuple(
         Heading(
             level=int(token.tag[1]),
