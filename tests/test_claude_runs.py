@@ -126,15 +126,21 @@ def test_failures_become_one_plain_sentence_and_keep_the_text(
         assert draft_document(INPUTS).startswith(record.document)
 
 
-def test_busy_server_is_retried_a_bounded_number_of_times_and_the_user_is_told(step: ChainStep, fake_api: FakeAnthropic) -> None:
-    fake_api.scenarios = ["529"]
-    workspace = Workspace()
+def notices_until_done(workspace: Workspace, step: ChainStep) -> set[str]:
+    """Runs a generation to its end; every notice the page would have shown while it ran."""
     job = workspace.start(step, INPUTS, SONNET, api_key="k")
     notices = set()
     while not job.done:
         if notice := job.progress().notice:
             notices.add(notice)
         time.sleep(0.01)
+    return notices
+
+
+def test_busy_server_is_retried_a_bounded_number_of_times_and_the_user_is_told(step: ChainStep, fake_api: FakeAnthropic) -> None:
+    fake_api.scenarios = ["529"]
+    workspace = Workspace()
+    notices = notices_until_done(workspace, step)
     assert workspace.latest().stop_reason == "end_turn"
     assert len(fake_api.requests) == 2
     assert any(re.fullmatch(r"Claude is busy; trying again in \d+ s \(attempt 2 of 3\)\.", n) for n in notices)
@@ -151,12 +157,7 @@ def test_a_429_waits_in_the_queue_and_costs_no_attempt(step: ChainStep, fake_api
     written; only a key refused MAX_QUEUED_REFUSALS times ends it."""
     fake_api.scenarios = ["429"] * 4
     workspace = Workspace()
-    job = workspace.start(step, INPUTS, SONNET, api_key="k")
-    notices = set()
-    while not job.done:
-        if notice := job.progress().notice:
-            notices.add(notice)
-        time.sleep(0.01)
+    notices = notices_until_done(workspace, step)
     assert workspace.latest().stop_reason == "end_turn" and workspace.latest().error is None
     assert len(fake_api.requests) == 5
     assert notices == {("Claude has had too many requests from this key for now; your request keeps its place at the "
