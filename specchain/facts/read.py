@@ -89,7 +89,7 @@ USERS = (r"users?|nutzer\w*|benutzer\w*|anwender\w*|people|persons|members|buyer
          r"dispatchers?|operators?|planners?|drivers?|nurses?|doctors?|teachers?|technicians?|cashiers?|"
          r"editors?|analysts?|traders?|admins?|administrators?|managers?|moderators?|reviewers?|clerks?|"
          r"disponent\w*|bediener\w*|sachbearbeiter\w*|fahrer\w*|"
-         r"ユーザー?|利用者|会員|オペレーター|担当者|スタッフ|社員|職員|用户|人|调度员|操作员|员工|坐席|"
+         r"ユーザー?|利用者|会員|オペレーター|担当者|スタッフ|社員|職員|用户|用戶|使用者|会员|會員|人|调度员|操作员|员工|坐席|"
          r"사용자|이용자|회원|유저|상담원|직원|운영자|(?<![가-힣])명")
 # Things that send data on their own: a count of them is load, not people ("40,000 connected trucks", "4万台").
 DEVICES = (r"devices?|sensors?|vehicles?|trucks?|lorr(?:y|ies)|cars?|vans?|buses|fleet|meters?|machines?|"
@@ -112,12 +112,14 @@ PER_DAY = (r"\b(?:a|per|each|every|pro|am|je)\s+(?:day|tag)\b|\bdaily\b|/\s?day|
            r"(?:1|一)日|日あたり|毎日|每天|每日|日均|/日")
 PER_MONTH = (r"\b(?:a|per|each|every|pro|im|je)\s+(?:month|monat)\b|\bmonthly\b|/\s?month|monatlich|"
              r"(?:1|一|毎|每)月|月あたり|/月")
-PER_SECOND = r"req(?:uest)?s?\s*/\s*s(?:ec)?\b|\brps\b|\bqps\b|\btps\b|per second|pro sekunde|/\s?s\b|a second"
+# A metric name glued to its figure ("RPO5分", "SLA99.9%", "QPS5000", "DAU50万") still names it: "(?![a-z_])"
+# instead of "\b", which counts a digit as part of a Latin word (numbers.py GLUED_METRIC reads the figure).
+PER_SECOND = r"req(?:uest)?s?\s*/\s*s(?:ec)?\b|\b[rqt]ps(?![a-z_])|per second|pro sekunde|/\s?s\b|a second"
 PER_MINUTE = r"per minute|pro minute|/\s?min\b|a minute|\brpm\b"
-AVAILABILITY = r"uptime|availab|verfügbar|\bsla\b|\bslo\b|up time|erreichbar|稼働率|可用性|可用率|稼働"
+AVAILABILITY = r"uptime|availab|verfügbar|\bsl[ao](?![a-z_])|up time|erreichbar|稼働率|可用性|可用率|稼働"
 PERCENTILE_OF = r"^\s*(?:of|der|aller|of all)\s+(?:the\s+|all\s+)?(?:\w+\s+){0,2}?(?:calls|requests|queries|responses|anfragen|aufrufe|zugriffe|transactions|page ?loads|users|searches|operations)"
-RPO = r"\brpo\b|data loss|lost data|lose|verlust|verloren|recovery point"
-RTO = r"\brto\b|recover|back (?:up|online|in service)|restor|wiederherstell|wieder (?:verfügbar|online)|recovery time"
+RPO = r"\brpo(?![a-z_])|data loss|lost data|lose|verlust|verloren|recovery point"
+RTO = r"\brto(?![a-z_])|recover|back (?:up|online|in service)|restor|wiederherstell|wieder (?:verfügbar|online)|recovery time"
 FAILOVER = r"fail ?over|umschalt"
 # "ピーク時は通常の3倍", "高峰期是平时的3倍", "피크 시 평소의 3배": a peak compared with usual traffic, not growth
 PEAK_CJK = r"ピーク|通常|普段|平常|平時|平时|セール|キャンペーン|峰值|高峰|促销|大促|피크|평소|평상시|세일|이벤트"
@@ -141,9 +143,9 @@ EVERY_YEAR = re.compile(r"(?<![a-z])(?<!half )(?:every|each|per|a|jedes|pro)\s+(
                         r"|毎年|每年|매년|年率|연간", re.IGNORECASE)
 UNIT_YEARS = {"mon": 1 / 12, "qua": 0.25, "dec": 10.0, "jahrz": 10.0}
 # Japanese, Chinese and Korean spans: "3年で", "三年内", "3年后", "18か月", "18个月", "24개월", "1年半", "半年", "来年".
-# One or two digits only: "2027年" is a calendar year, not a span; "3年前" (ago) is no horizon.
+# One or two digits only: "2027年" or "二〇二七年" is a calendar year, not a span; "3年前" (ago) is no horizon.
 CJK_HORIZON = re.compile(
-    rf"(?<![\d.,])(?P<n>\d{{1,2}}(?:[.,]\d+)?|{HAN_NUMBER})\s*(?:(?P<y>年|년)(?P<half>半|\s?반)?(?![前전])"
+    rf"(?<![\d.,])(?P<n>\d{{1,2}}(?:[.,]\d+)?|(?<![〇零一二两兩俩三四五六七八九十百千]){HAN_NUMBER})\s*(?:(?P<y>年|년)(?P<half>半|\s?반)?(?![前전])"
     r"|(?P<m>[かヶヵカケ个個]\s?月|개월))"
     r"|(?P<halfyear>半年|반년)|(?P<two>再来年|后年|後年|내후년)|(?P<one>来年|明年|내년)"
 )
@@ -462,7 +464,8 @@ class Reader:
         operation = next((op for op, pattern in OPERATIONS if _has(pattern, words)), "")
         if not operation:
             operation = next((op for op, pattern in OPERATIONS if _has(pattern, clause)), "other")
-        percentile = _percentile(words) or _clause_percentile(clause, clause.find(words)) or "target"
+        percentile = _percentile(words) or _upper_bound(before, clause[q.end:]) \
+            or _clause_percentile(clause, clause.find(words)) or "target"
         key = f"latency.{operation}.{percentile}"
         label = f"{OPERATION_LABELS[operation]}, {PERCENTILE_LABELS[percentile]}"
         self.add(key, q.value * 1000, quote, field, unit="ms", label=label, high=None)
@@ -492,7 +495,8 @@ class Reader:
         if _has(r"max_connections|connection limit|max(?:imum)? connections|verbindungen", words):
             self.add("database.max_connections", q.top, quote, field, unit="connections")
             return "db"
-        if _has(PER_SECOND, nearby) or _has(PER_SECOND, words) and _has(r"request|req|anfrage|call|quer|transact", words):
+        if _has(PER_SECOND, nearby) or _has(PER_SECOND, words) and _has(r"request|req|anfrage|call|quer|transact|"
+                                                                       r"\b[rqt]ps(?![a-z_])|请求|請求|リクエスト", words):
             key = "load.requests_per_second_avg" if _has(r"average|avg|mean|durchschnitt|normal", words) \
                 else "load.requests_per_second"
             self.add(key, q.top, quote, field, unit="/s", high=None)
@@ -526,10 +530,10 @@ class Reader:
         if _has(CONCURRENT, local) or _has(r"\bpeak\b|spitze|at peak|ピーク|峰值|高峰|피크", local) and _has(USERS, local) \
                 and not _has(r"active|aktiv", local):
             return "users.concurrent"
-        if _has(r"monthly active|\bmau\b|月間アクティブ|月活|monatlich aktiv|active (?:\w+ )?(?:per|a) month|pro monat aktiv|"
+        if _has(r"monthly active|\bmau(?![a-z_])|月間アクティブ|月次アクティブ|マンスリーアクティブ|月活|monatlich aktiv|active (?:\w+ )?(?:per|a) month|pro monat aktiv|"
                 r"(?:users|nutzer|benutzer|visitors|besucher)\w* (?:per|a|pro|im|each) (?:month|monat)", local):
             return "users.monthly_active"
-        if _has(r"daily active|\bdau\b|日間アクティブ|日活|täglich aktiv|active (?:\w+ )?(?:per|a) day|"
+        if _has(r"daily active|\bdau(?![a-z_])|日間アクティブ|日次アクティブ|デイリーアクティブ|日活|täglich aktiv|active (?:\w+ )?(?:per|a) day|"
                 r"(?:users|nutzer|benutzer|visitors|besucher)\w* (?:per|a|pro|am|each) (?:day|tag)", local):
             return "users.daily_active"
         if re.match(rf"\s*(?:[\w-]+\s+){{0,3}}?(?:{DEVICES})(?![a-zäöü])", nearby, re.IGNORECASE) \
@@ -669,6 +673,19 @@ def _percentile(words: str) -> str:
     if _has(r"\bnever\b|at most|no more than|no longer than|maximum|\bmax\b|höchstens|\bnie\b|nicht länger", words):
         return "max"
     return ""
+
+
+# Japanese and Chinese for "at most" and "must not exceed", right before or after a duration: "最大500ミリ秒",
+# "不超过500毫秒", "500ミリ秒を超えないこと", "500毫秒为上限". "以内"/"以下"/"まで" (within, under, up to) stay a
+# target, as "within 500 ms" does in English.
+UPPER_BOUND_BEFORE = re.compile(r"(?:最大|最長|最长|最多|最高|上限|[不绝絕](?:得|能|可|会|會)?(?:超过|超過)|決して)"
+                                r"\s*(?:で|は|が|为|為|是|[:：])?も?\s*$")
+UPPER_BOUND_AFTER = re.compile(r"\s*(?:[をはが]\s*)?(?:超えない|超えては|上回らない|超過しない|上限)|\s*(?:为|為)上限")
+
+
+def _upper_bound(before: str, after: str) -> str:
+    """"max" when the words right around a duration make it a hard upper bound, else ""."""
+    return "max" if UPPER_BOUND_BEFORE.search(before[-12:]) or UPPER_BOUND_AFTER.match(after) else ""
 
 
 def _clause_percentile(clause: str, at: int) -> str:
