@@ -154,6 +154,10 @@ def test_generate_and_every_document_tab_pass_wcag_aa(page: Page, app_url: str) 
             continue
         tab.click()
         expect(tab).to_have_attribute("aria-selected", "true")
+        if name == "Figures check":  # drawn once the tab is open: axe must see the four charts too
+            expect(page.locator("[data-testid=stVegaLiteChart]")).to_have_count(4)
+            expect(page.locator("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg").first
+                   ).to_be_visible()
         if name == "Run details":
             page.get_by_text("The prompt this version was written from").click()
             expect(page.get_by_test_id("stExpander").get_by_test_id("stCode")).to_be_visible()
