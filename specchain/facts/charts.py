@@ -12,6 +12,7 @@ them) stored as sorted JSON, so the same brief gives the same bytes and a chart 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import json
@@ -393,7 +394,11 @@ def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
 
 
 def _end_with(parent: int) -> None:
-    """In the worker: exit when the server's process is gone (killed, it never says goodbye)."""
+    """In the worker: yield the cores to the server and the browser, and exit when the server's process is gone
+    (killed, it never says goodbye). Its first image costs ~3 s of CPU (the JavaScript engine starting), started by
+    the first Document page; at normal priority it slowed that very page's drawing on a 2-core machine."""
+    with contextlib.suppress(OSError):
+        os.nice(10)
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1)  # polling interval
