@@ -67,12 +67,6 @@ def capacity_charts(record: RunRecord) -> None:
             st.caption(chart.caption)
     for omitted in charts.omitted:
         st.info(f"**{omitted.title}.** {omitted.reason}", icon=":material/info:")
-    prepare_chart_images(record)
-
-
-def prepare_chart_images(record: RunRecord) -> None:
-    """The charts' images for the downloads, made in the background (also while the charts themselves are hidden)."""
-    charts = record_charts(record)
     key = "\n".join(chart.spec_json for chart in charts.charts)
     if key and key not in _queued:
         if len(_queued) > 256:  # the images' own cache keeps 64; this only avoids queueing the same work twice

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.charts_view import capacity_charts, prepare_chart_images
+from pages.charts_view import capacity_charts
 from pages.shared import (
     PAGES,
     begin_page,
@@ -59,7 +59,6 @@ numbers = list(summaries)
 if st.session_state.get("viewing_version") not in numbers or st.session_state.get("versions_seen", 0) < len(numbers):
     st.session_state.viewing_version = numbers[-1]
     st.session_state.versions_seen = len(numbers)
-    st.session_state.document_open_tab = "document"  # a new version opens on its text
     sync_work(adopt_remote=False)  # saved now: a reload right after opens this version, not the one before
 st.session_state.versions_seen = len(numbers)
 st.selectbox("Version", numbers, key="viewing_version", format_func=lambda v: summary_title(summaries[v]),
@@ -85,9 +84,7 @@ if record.can_continue:
 check = check_document(record.document, chain)
 questions = clarification_items(record.document, chain.clarification_section)
 mismatches = figure_mismatches(record)
-# The tabs by name, then their labels: a label's count changes with the version, the name doesn't.
-TAB_NAMES = ("document", "check", "figures", "questions", "edit", "history", "download", "details")
-labels = [
+doc_tab, check_tab, figures_tab, questions_tab, edit_tab, history_tab, download_tab, details_tab = st.tabs([
     ":material/description: Document",
     f":material/checklist: Template check ({len(check.found)}/{len(chain.sections)})",
     f":material/fact_check: Figures check ({len(mismatches)})",
@@ -96,16 +93,7 @@ labels = [
     f":material/history: History and compare ({len(numbers)})",
     ":material/download: Download and share",
     ":material/info: Run details",
-]
-# Streamlit forgets which tab was open once its label changes ("Figures check (2)" → "(0)" in another version):
-# the tab open before, by its name, stays open.
-was_open = st.session_state.get("document_open_tab")
-if st.session_state.get("document_tabs") not in (None, *labels) and was_open in TAB_NAMES:
-    st.session_state.document_tabs = labels[TAB_NAMES.index(was_open)]
-# Tracked (a tab switch reruns the page), so that what is costly to draw in the browser is drawn only in the open tab.
-tabs = st.tabs(labels, key="document_tabs", on_change="rerun")
-st.session_state.document_open_tab = next(name for name, tab in zip(TAB_NAMES, tabs, strict=True) if tab.open)
-doc_tab, check_tab, figures_tab, questions_tab, edit_tab, history_tab, download_tab, details_tab = tabs
+])
 
 with doc_tab, st.container(key="document_text"):  # keyed: an AI agent reads the document's text here
     show_document([s.markdown for s in split_sections(record.document)])
@@ -115,10 +103,7 @@ with check_tab:
 
 with figures_tab:
     figures_check(record, chain)
-    if figures_tab.open:  # four Vega-Lite charts: the browser loads the chart library only when they are shown
-        capacity_charts(record)
-    else:
-        prepare_chart_images(record)  # the downloads' images are made all the same
+    capacity_charts(record)
 
 
 def answer_key(version: int, index: int) -> str:
