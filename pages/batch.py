@@ -229,7 +229,8 @@ def row_link(status: RowStatus) -> str:
 
 def table_rows(statuses: tuple[RowStatus, ...]) -> list[dict[str, object]]:
     return [{"Row": s.row.number, "Product name": s.row.name, "Result": s.label,
-             "Progress": 100 if s.wrote else 0 if s.ended else round(s.fraction * 100),
+             "Progress": 100 if s.state == "done" else round(s.fraction * 100) if s.state in ("unfinished", "writing")
+             else 0,
              "Details": s.detail, "Link to its work": row_link(s) or None} for s in statuses]
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, Literal
 
+from specchain.document import check_document
 from specchain.exports import (
     ExportMeta,
     file_stem,
@@ -818,7 +819,10 @@ class BatchRun:
             ended = replace(status, state="not_started", record=record,
                             detail="Stopped before any of it was written. Its brief is saved under its link.")
         elif record.wrote_document:
-            ended = replace(status, state="unfinished", fraction=1.0, record=record,
+            # Its bar stays where it stopped, as it was drawn while it was written (some text: never an empty bar).
+            found = len(check_document(record.document, self.step).found)
+            written = (found - 0.5) / (len(self.step.sections) or 1) if found else 0.02
+            ended = replace(status, state="unfinished", record=record, fraction=min(max(written, 0.02), 0.99),
                             detail=f"Version {record.version} is unfinished ({record.stop_label.lower()}); what "
                             "was written is kept")
         else:
@@ -836,7 +840,8 @@ class BatchRun:
                 self._failures_in_a_row += 1
             elif status.state in ("done", "unfinished"):
                 self._failures_in_a_row = 0
-            if self._failures_in_a_row >= FAILURES_TO_HALT and not self._stop.is_set():
+            left = any(s.state == "waiting" for s in self._statuses)  # with none left, there is nothing to halt
+            if self._failures_in_a_row >= FAILURES_TO_HALT and not self._stop.is_set() and left:
                 self.halted = (f"{FAILURES_TO_HALT} briefs in a row produced no document, so the rest were not "
                                f"started. The last one said: {status.detail}")
                 self._stop.set()

@@ -283,6 +283,7 @@ def test_stop_keeps_what_finished_and_stops_the_rows_being_written(fake_api: Fak
     assert first.state == "done" and first.record is not None and first.record.finished
     assert second.state == "unfinished" and second.record is not None and second.record.stop_reason == "stopped"
     assert second.record.document.strip() and "kept" in second.detail
+    assert 0 < second.fraction < 1  # its bar shows how much of it was written, never a full bar
     assert [third.state, fourth.state] == ["not_started", "not_started"]
     assert third.detail == "Not started: you pressed Stop. Its brief is saved under its link."
     assert [r.document for r in run.records()] == [first.record.document, second.record.document]
@@ -303,6 +304,17 @@ def test_rows_failing_one_after_another_halt_the_batch(fake_api: FakeAnthropic) 
     assert run.overall() == 0.0  # nothing written: an empty bar, not a full one
     assert batch.summary(run.statuses(), stopped=run.stopped)[0] == "nothing"
     assert [s.opens for s in run.statuses()] == ["generate"] * 3 + [""] * 2
+
+
+def test_the_last_rows_failing_halt_nothing(fake_api: FakeAnthropic) -> None:
+    """Three failures in a row with no row left to start: no "the rest were not started" (there is no rest)."""
+    fake_api.default_scenario = "401"
+    run = BatchRun(fresh_service(), STEP, rows(*({"app_name": f"P{n}"} for n in range(3))), SONNET,
+                   api_key="bad", in_flight=1).start()
+    assert run.wait(30)
+    assert [s.state for s in run.statuses()] == ["failed"] * 3 and run.halted is None
+    kind, text = batch.summary(run.statuses(), stopped=run.stopped)
+    assert kind == "nothing" and "not started" not in text
 
 
 def test_a_row_waiting_in_claudes_queue_says_so_with_its_place(fake_api: FakeAnthropic,
