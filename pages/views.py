@@ -102,7 +102,7 @@ def downloads(record: RunRecord, page: str = "document") -> None:
     stem = file_stem(app_name, f"v{record.version}")
     meta = ExportMeta(app_name=app_name, engine_label=record.settings.label,
                       created=f"{record.started_at:%Y-%m-%d %H:%M} UTC", version=record.version,
-                      charts=record_charts(record))
+                      charts=record_charts(record), unfinished="" if record.finished else record.stop_label)
     st.write(f"Version {record.version} as a file to share. Word and PDF keep the headings (as a clickable outline), "
              "tables, code and diagrams; they take a second to make when you click.")
     formats = [

@@ -441,7 +441,8 @@ def export_meta(record: RunRecord, step: ChainStep, *, charts: bool = True) -> E
     facts = read_facts(inputs.values, inputs.answers, inputs.corrections) if charts else None
     return ExportMeta(app_name=step.neutralised(inputs).values.get("app_name", ""),
                       engine_label=record.settings.label, created=f"{record.started_at:%Y-%m-%d %H:%M} UTC",
-                      version=record.version, charts=chart_set(facts, capacity(facts)) if facts else None)
+                      version=record.version, charts=chart_set(facts, capacity(facts)) if facts else None,
+                      unfinished="" if record.finished else record.stop_label)
 
 
 def file_names(records: Sequence[RunRecord], step: ChainStep, extension: str) -> list[str]:

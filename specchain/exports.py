@@ -104,6 +104,18 @@ class ExportMeta:
     version: int
     # "Capacity at a glance": the capacity model's charts (specchain.facts.charts), drawn after the title block.
     charts: ChartSet | None = None
+    # Why an unfinished version stops where it does ("Stopped by you"); "" for a finished one. Said at its end, in
+    # every format, so a reader of the file knows the rest was never written.
+    unfinished: str = ""
+
+    def ending(self, document: str) -> str:
+        """The document with, when unfinished, a closing note after whatever it was cut in (a code block, a table)."""
+        if not self.unfinished:
+            return document
+        fences = sum(1 for line in document.splitlines() if re.match(r"^ {0,3}(```|~~~)", line))
+        closed = document.rstrip() + ("\n```" if fences % 2 else "")
+        return (f"{closed}\n\n---\n\n> **Unfinished.** This version stops here ({self.unfinished.lower()}); "
+                "the rest of the document was not written.\n")
 
     @property
     def title(self) -> str:
@@ -133,6 +145,7 @@ def file_stem(app_name: str, part: str) -> str:
 def to_markdown(document: str, meta: ExportMeta | None = None) -> bytes:
     """The document as written; with meta, a first heading that repeats the title but would not read as it (a
     name with * or _ in it, pasted in as is) is written so that it does."""
+    document = meta.ending(document) if meta is not None else document
     first = _first_heading(document)
     if meta is not None and first is not None and _is_title(first[2], meta.title) and \
             _comparable(_plain(first[2])) != _comparable(meta.title):
@@ -244,7 +257,7 @@ def _same_page_only(url: str) -> str | None:
 @functools.lru_cache(maxsize=16)  # the Document page binds it on every rerun
 def to_html(document: str, meta: ExportMeta) -> bytes:
     title = html.escape(meta.title)
-    document = without_title_heading(document, meta.title)
+    document = without_title_heading(meta.ending(document), meta.title)
     charts = _html_charts(meta.charts)
     csp_images = "; img-src data:" if charts else ""  # the charts only: the sanitized body has no <img> at all
     page = f"""<!DOCTYPE html>
@@ -345,7 +358,7 @@ def _for_pandoc(document: str, meta: ExportMeta) -> str:
 def to_docx(document: str, meta: ExportMeta) -> bytes:
     """A Word document: a title block, heading styles (Word's navigation pane), bordered tables, monospace code."""
     # Metadata given with --metadata is literal text to pandoc: the title reads exactly as typed.
-    raw = _pandoc(_for_pandoc(document, meta), "docx", "--metadata", f"title={meta.title}",
+    raw = _pandoc(_for_pandoc(meta.ending(document), meta), "docx", "--metadata", f"title={meta.title}",
                   "--metadata", f"subtitle={meta.engine_label} · Version {meta.version}",
                   "--metadata", f"date={meta.created}", "--metadata", f"lang={document_language(document, meta)}")
     # python-docx is imported when a Word file is first made, not with the app.
@@ -432,7 +445,7 @@ def to_pdf(document: str, meta: ExportMeta) -> bytes:
     """A PDF with one bookmark per heading, typeset by Typst with its embedded fonts and the Noto wheels' fonts."""
     import typst  # loaded when a PDF is first made, not with the app
 
-    body = _pandoc(_for_pandoc(document, meta), "typst").decode("utf-8")
+    body = _pandoc(_for_pandoc(meta.ending(document), meta), "typst").decode("utf-8")
     language = document_language(document, meta)
     inputs = {"title": meta.title, "engine": meta.engine_label, "created": meta.created,
               "version": str(meta.version), "lang": language, "cjk": CJK_FACES.get(language, CJK_FACES["ja"])}

@@ -249,3 +249,23 @@ def test_column_widths_follow_content_and_fill_the_width() -> None:
     widths = column_widths(rows, 9000)
     assert sum(widths) == 9000 and widths[2] > widths[0] and min(widths) >= 900
     assert column_widths([], 9000) == []
+
+
+@pytest.mark.parametrize("cut_at", ["in a paragraph", "in a code block", "in a table"])
+def test_an_unfinished_version_says_so_at_its_end_in_every_format(cut_at: str) -> None:
+    """A reader of the file, who may never open the app, learns the rest was never written; a cut inside a code
+    block or a table does not swallow the note."""
+    document = draft_document(example_inputs()[0][1])
+    marker = {"in a paragraph": "## ", "in a code block": "```", "in a table": "| "}[cut_at]
+    cut = document[:document.index(marker, len(document) // 3) + len(marker) + 12]
+    meta = ExportMeta(app_name="TaskFlow Pro", engine_label="Claude · claude-sonnet-5-5",
+                      created="2026-11-27 10:00 UTC", version=2, unfinished="Stopped by you")
+    note = "Unfinished. This version stops here (stopped by you); the rest of the document was not written."
+    markdown = to_markdown(cut, meta).decode()
+    assert markdown.rstrip().endswith(f"> **Unfinished.** {note.removeprefix('Unfinished. ')}")
+    assert note in re.sub(r"<[^>]+>", "", to_html(cut, meta).decode())
+    assert note in "\n".join(p.text for p in docx.Document(io.BytesIO(to_docx(cut, meta))).paragraphs)
+    pdf_text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(to_pdf(cut, meta))).pages)
+    assert "This version stops here (stopped by you)" in " ".join(pdf_text.split())
+    finished = ExportMeta(app_name="TaskFlow Pro", engine_label="Claude", created="", version=2)
+    assert "Unfinished" not in to_markdown(document, finished).decode()
