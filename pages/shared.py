@@ -472,9 +472,10 @@ def start_run(*, answers_version: int | None = None, continues: RunRecord | None
         job = work.start(step(), current_inputs(), chosen, api_key=key, key_source=key_source,
                          answers_version=answers_version, continues=continues)
     except RunInProgress:
-        st.warning("A document is already being written for this work (perhaps in another tab). Wait for it to "
-                   "finish, or press Stop on the Generate page.", icon=":material/hourglass_top:")
-        return False
+        # Another tab (or process) started one a moment before this press: show that run, with its Stop, on the
+        # Generate page, which says whose it is ("already being written … perhaps in another tab").
+        st.session_state.generate_pressed = True
+        st.switch_page(PAGES["generate"])
     except StoreError as error:
         st.error(error.message, icon=":material/error:")
         return False

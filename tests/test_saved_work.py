@@ -122,6 +122,32 @@ def test_a_stale_tab_pressing_generate_follows_the_run_already_going(at: AppTest
     assert any("Version 1 is ready" in s.value for s in other.success)
 
 
+def test_two_tabs_pressing_generate_at_the_same_moment_both_follow_the_one_run(
+    at: AppTest, fake_api: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other tab's run starts between this page reading the work and its own start: this tab follows that run
+    (with its Stop), instead of a warning beside a Generate button that can't work."""
+    load_example(at)
+    use_claude(at, "sk-ant-test")
+    token = at.session_state["workspace_token"]
+    fake_api.delay_s = 0.002
+    started: list[object] = []
+    original = Workspace.start
+
+    def the_other_tab_first(self: Workspace, *args: object, **kwargs: object) -> object:
+        if not started:  # the other tab's press lands first
+            started.append(original(Workspace(service=run_service(), token=token), *args, **kwargs))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "start", the_other_tab_first)
+    button(at, "Generate version 1").click().run()
+    assert any("already being written for this work" in w.value for w in at.warning)
+    assert at.button(key="generate_stop") is not None and not at.exception
+    assert started[0].wait(30)  # type: ignore[attr-defined]
+    at.run()
+    assert len(fake_api.requests) == 1 and [s.version for s in work(at).summaries] == [1]
+
+
 def test_edit_a_section_by_hand_makes_a_new_version(at: AppTest) -> None:
     load_example(at)
     generate(at)
