@@ -290,7 +290,14 @@ def run_summary(area: Regions) -> RunRecord | None:
     record = runs.last_run() if runs else None
     if record is None:
         return None
-    if not record.wrote_document:
+    # A Continue that wrote nothing: the version it continues is untouched, and is what to continue again.
+    continued = runs.get(record.continues_version) if runs and record.continues_version and \
+        not record.wrote_document else None
+    if continued is not None:
+        reason = record.no_document_reason.removesuffix(" Your brief is kept.")
+        area.status.warning(f"**Continue writing added nothing.** {reason} Version {continued.version} is kept as it "
+                            "was, unfinished: press Continue writing to try again.", icon=":material/warning:")
+    elif not record.wrote_document:
         area.status.warning(f"**No document was produced.** {record.no_document_reason}", icon=":material/warning:")
     elif record.error:
         area.status.error(record.error, icon=":material/error:")
@@ -311,6 +318,7 @@ def run_summary(area: Regions) -> RunRecord | None:
                    help="Estimated from the text received: the connection ended before Claude sent its count."
                    if record.usage_estimated else None)
     cols[4].metric(estimated("Cost", record), cost_text(record))
+    record = continued or record  # the version to continue and to open
     if not record.wrote_document:
         return None
     with area.actions:

@@ -289,6 +289,25 @@ def test_a_cut_connection_offers_continue_beside_its_message(at: AppTest, fake_a
     assert latest.version == 2 and latest.continues_version == 1 and latest.finished
 
 
+def test_a_continue_that_adds_nothing_keeps_the_version_and_its_continue_in_view(
+    at: AppTest, fake_api: FakeAnthropic
+) -> None:
+    load_example(at)
+    use_claude(at, "sk-ant-test")
+    fake_api.scenarios = ["truncated", "401"]  # version 1 is cut; its Continue is refused before any text
+    button(at, "Generate version 1").click().run()
+    wait_for_run(at)
+    button(at, "Continue writing").click().run()
+    arrived(at, "generate")
+    wait_for_run(at)
+    said = " ".join(w.value for w in at.warning)
+    assert "Continue writing added nothing" in said and "Version 1 is kept as it was" in said
+    assert "No document was produced" not in said and "Your brief is kept" not in said
+    assert button(at, "Continue writing") is not None  # the same version can be continued again
+    assert any("Executive Summary" in m.value for m in at.markdown)  # what was written stays in view
+    assert [s.version for s in work(at).summaries] == [1]
+
+
 def test_a_rejected_server_key_does_not_send_the_user_to_a_missing_field(
     monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic
 ) -> None:
