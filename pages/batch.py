@@ -376,6 +376,7 @@ def results_section(run: BatchRun, done: bool) -> None:
                      disabled=run.stopping, width="stretch",
                      help="Start no more rows and stop the ones being written. Everything finished is kept, and "
                      "every row's brief stays saved under its link.")
+    st.space("small")  # the table's toolbar, shown on hover above its top edge, must not cover Stop
     bar, table = bar_slot.empty(), st.empty()
     if run.stopping:
         st.caption("Stopping… the rows being written keep what they wrote.")
