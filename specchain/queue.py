@@ -108,6 +108,43 @@ class QueueLimits:
         return caps
 
 
+SETTING_OF = {"requests": "requests_per_minute", "input": "input_tokens_per_minute", "output": "output_tokens_per_minute"}
+
+
+@dataclass(frozen=True)
+class TooLarge:
+    """A request that can never start: it needs more of a bucket (tokens, "input" or "output") than a whole
+    minute's limit. source says who set that limit: "key" (the API's headers) or "settings" (the operator)."""
+
+    kind: str
+    need: int
+    limit: int
+    source: str
+
+
+def known_limits(limits: QueueLimits, learned: Mapping[str, int | None]) -> dict[str, tuple[int, str]]:
+    """The per-minute limits actually known, with who set them: the API's (from its headers) or the operator's.
+    The built-in defaults are only a guess, so they are left out: a request is never refused on a guess."""
+    caps = limits.per_minute(learned)
+    known = {}
+    for kind in KINDS:
+        reported = learned.get(kind)
+        if reported and caps[kind] >= reported:
+            known[kind] = (int(caps[kind]), "key")
+        elif SETTING_OF[kind] in limits.explicit:
+            known[kind] = (int(caps[kind]), "settings")
+    return known
+
+
+def too_large(input_tokens: int, output_tokens: int, known: Mapping[str, tuple[int, str]]) -> TooLarge | None:
+    """Whether a request can never start under the known limits. The buckets hold a minute's limit at most, so a
+    request needing exactly the limit fits (once the bucket is full); one token more never does."""
+    for kind, need in (("output", output_tokens), ("input", input_tokens)):
+        if kind in known and need > known[kind][0]:
+            return TooLarge(kind, need, *known[kind])
+    return None
+
+
 def needs(input_tokens: int, output_tokens: int, caps: Mapping[str, float]) -> dict[str, float]:
     """What a request reserves from each bucket. More than a bucket holds is capped at its size: such a request
     waits for a full bucket instead of for ever."""
@@ -191,7 +228,8 @@ class Place:
             return ("Claude asked this app to slow down (too many requests this minute), so everyone waits a "
                     "moment; nobody loses their place.")
         if self.reason == "retry":
-            return "Claude was busy; this request goes again shortly, keeping its place."
+            return ("After a try that did not go through, a request waits a few seconds before going again; it keeps "
+                    "its place.")
         return ("Claude takes only so many requests a minute for this app, so requests take turns, first come, "
                 "first served.")
 
@@ -258,6 +296,7 @@ class QueueView:
     caps: dict[str, float]
     paused_for_s: float
     reserved: dict[str, float]  # by running tickets: input and output tokens
+    known: dict[str, tuple[int, str]] = field(default_factory=dict)  # see known_limits
 
 
 class Gate:
@@ -359,6 +398,11 @@ class Gate:
 
     def view(self) -> QueueView:
         return self.store.queue_view(self.limits)
+
+    def too_large(self, ticket: Ticket) -> TooLarge | None:
+        """Whether the ticket's request can never start: it needs more than a known per-minute limit (learned
+        from the API's headers, or set by the operator). Such a request must not wait: it would wait for ever."""
+        return too_large(ticket.input_tokens, ticket.output_tokens, self.view().known)
 
     def close(self) -> None:
         """Stop beating the heartbeat of this process's tickets (the process is shutting down, or a test ends):

@@ -219,7 +219,7 @@ def test_a_429_on_a_reading_pauses_everyone_and_it_keeps_its_place(monkeypatch: 
     read = reading(service, fake_api, step)
     wait_until(lambda: read.notices)
     assert read.notices == [("Claude has had too many requests from this key for now; your request keeps its place "
-                             "at the front of the line and goes again in 1 s.")]  # and uses none of its attempts
+                             "at the front of the line.")]  # and uses none of its attempts
     job = generate(service, step)  # pressed during the pause: it waits, as everyone does
     reasons: set[str] = set()
     while not (read.done and job.done):

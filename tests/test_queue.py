@@ -18,9 +18,12 @@ from specchain.queue import (
     Place,
     QueueLimits,
     RateLimitReport,
+    TooLarge,
     Waiting,
     estimate_starts,
+    known_limits,
     refill,
+    too_large,
 )
 from specchain.store import Store, open_store, process_owner
 from specchain.store.base import now_utc
@@ -290,3 +293,16 @@ def test_a_ticket_goes_with_its_run_when_the_run_is_filed_elsewhere(store: Store
     assert queue.try_admit(mine) is not None
     store.finish_run(run.run_id, make_record())  # filed (here by hand; recover_interrupted does the same)
     assert queue.try_admit(mine) is None
+
+
+def test_a_request_over_a_known_minute_limit_never_fits_and_one_at_it_does() -> None:
+    learned = {"requests": 50, "input": 30_000, "output": 8000}
+    known = known_limits(QueueLimits(), learned)
+    assert too_large(30_000, 8000, known) is None  # exactly at the limit: fits once the bucket is full
+    assert too_large(1000, 8001, known) == TooLarge("output", 8001, 8000, "key")
+    assert too_large(30_001, 100, known) == TooLarge("input", 30_001, 30_000, "key")
+    # The built-in defaults are a guess, never a reason to refuse; an operator's setting is known.
+    assert known_limits(QueueLimits(), {}) == {}
+    operator = QueueLimits.from_env({"SPECCHAIN_CLAUDE_OUTPUT_TPM": "4000"})
+    assert too_large(10, 32_000, known_limits(operator, {})) == TooLarge("output", 32_000, 4000, "settings")
+    assert known_limits(operator, {"output": 2000})["output"] == (2000, "key")  # the API's is lower: the key's

@@ -79,9 +79,9 @@ def test_retry_notices_say_only_that_and_when(step: ChainStep, fake_api: FakeAnt
             notices.append(notice)
         time.sleep(0.005)
     assert workspace.latest().finished
-    assert notices == ["Claude is busy; trying again in 1 s (attempt 2 of 3).",
+    assert notices == ["Claude is busy; this request goes again (attempt 2 of 3), keeping its place at the front of the line.",
                        ("Claude has had too many requests from this key for now; your request keeps its place at the "
-                       "front of the line and goes again in 1 s.")]  # a 429 is the queue's to wait out: no attempt
+                       "front of the line.")]  # a 429 is the queue's to wait out: no attempt
 
 
 def test_a_rejected_server_key_names_who_can_fix_it(step: ChainStep, fake_api: FakeAnthropic) -> None:

@@ -12,9 +12,11 @@ pauses everyone until its retry-after, instead of each run retrying on its own.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +37,16 @@ from specchain.providers import (
     Usage,
     input_estimate,
 )
-from specchain.queue import Gate, Queued, Ticket, Turn
+from specchain.queue import Gate, Queued, Ticket, TooLarge, Turn
 
 ATTEMPTS = 3
 MAX_QUEUED_REFUSALS = 10  # a run's 429s through the queue before it gives up (each paused everyone first)
+# ... or sooner, once refused for this long: a refusal's pause can reach a minute, and ten minutes is too long.
+MAX_REFUSING_S = 180.0
+# Through the queue, a notice says what happened and never when: the queue's place line, shown with it, is the one
+# time the user reads (a notice's own countdown went stale and contradicted it).
 QUEUED_REFUSAL_NOTICE = ("Claude has had too many requests from this key for now; your request keeps its place at "
-                         "the front of the line and goes again in {wait:.0f} s.")
+                         "the front of the line.")
 MAX_RETRY_WAIT_S = 30.0
 # Long documents take minutes, so no total limit; but no single read may hang: the API sends pings while busy.
 TIMEOUT = httpx2.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
@@ -106,15 +112,22 @@ class ClaudeProvider:
         turn = Turn(gate, ticket) if gate is not None and ticket is not None else None
         used: Usage | None = None  # the last attempt's counts, to give back what it reserved and did not use
         retries = Retries(turn)
+        noticed = False  # a notice is showing: cleared when the request goes again, its wait being over
         try:
             while True:
                 if turn is not None:
+                    _check_fits(turn, request)
                     for place in turn.wait(cancel):
                         yield Queued(place)
+                        if place.reason in ("input", "output"):  # waiting for tokens: another run may have
+                            _check_fits(turn, request)           # learned meanwhile that they never suffice
                     if turn.left:  # left the queue: nothing was sent, no request used
                         yield Finished("stopped")
                         return
                     yield Queued(None)  # its turn: the request goes now
+                if noticed:
+                    yield Notice("")
+                    noticed = False
                 sent_text, used = False, None
                 try:
                     for event in self._one_attempt(request, cancel):
@@ -132,7 +145,10 @@ class ClaudeProvider:
                     retry = retries.after(exc, error, partial=sent_text)
                     if retry is None:
                         raise error from exc
+                    if turn is not None:  # the refusal's headers may have told the limits: ends now if never met
+                        _check_fits(turn, request)
                     yield Notice(retry.notice)
+                    noticed = True
                     if turn is None and cancel.wait(retry.wait_s):  # through the queue, the wait is its turn
                         yield Finished("stopped")
                         return
@@ -207,6 +223,28 @@ class ClaudeProvider:
             yield Finished(stop_reason)
 
 
+def _check_fits(turn: Turn, request: GenerationRequest) -> None:
+    """End the run now, with what to do, when its request needs more than a known per-minute limit: it would wait
+    (or be refused) for ever."""
+    over = turn.gate.too_large(turn.ticket)
+    if over is not None:
+        raise GenerationError(too_large_message(over), kind="over_limit")
+
+
+def too_large_message(over: TooLarge) -> str:
+    """One sentence: which limit, whose, and what to change."""
+    higher = "or ask whoever runs Spec Chain Studio for a higher limit."
+    if over.kind == "output":
+        who = ("This key's organisation allows" if over.source == "key" else
+               "Spec Chain Studio is set to use at most")
+        return (f"{who} {over.limit:,} output tokens a minute, less than this run's Maximum length of {over.need:,}: "
+                f"lower Maximum length under Claude settings on the Generate page (to {over.limit:,} or less), "
+                + higher)
+    who = "this key's organisation allows" if over.source == "key" else "Spec Chain Studio is set to use"
+    return (f"This brief's prompt is about {over.need:,} tokens, more than the {over.limit:,} input tokens a minute "
+            f"{who}: shorten the longest answers in the Brief, " + higher)
+
+
 class Sockets:
     """The sockets a client opens, noted through httpx's public request hook and httpcore's trace extension.
     shut() ends every request in flight at once (a Stop, a Cancel), and any connection still being made."""
@@ -264,12 +302,23 @@ class Retries:
         self.attempt = 1
         self._turn = turn
         self._refusals = 0
+        self._first_refusal_at: float | None = None
 
     def after(self, exc: Exception, error: GenerationError, *, partial: bool = False) -> Retry | None:
         """None: it must not go again (text was already shown, the error is final, or no tries are left)."""
         queued_refusal = self._turn is not None and error.kind == "rate_limit"
-        self._refusals += queued_refusal
-        last = self._refusals >= MAX_QUEUED_REFUSALS if queued_refusal else self.attempt >= ATTEMPTS
+        refusing_s = 0.0
+        if queued_refusal:
+            self._refusals += 1
+            self._first_refusal_at = self._first_refusal_at or time.monotonic()
+            refusing_s = time.monotonic() - self._first_refusal_at
+        last = (self._refusals >= MAX_QUEUED_REFUSALS or refusing_s >= MAX_REFUSING_S) if queued_refusal \
+            else self.attempt >= ATTEMPTS
+        if queued_refusal and last and not partial:
+            raise GenerationError(
+                f"Claude refused this key's requests {self._refusals} times in a row over about {_duration(refusing_s)} "
+                "(too many requests for its organisation's limits, perhaps from other apps using the same key). "
+                "Nothing you typed is lost: wait a minute, then try again.", kind="rate_limit") from exc
         if not error.retryable or partial or last:
             return None
         wait = retry_wait(exc, self.attempt)
@@ -278,8 +327,19 @@ class Retries:
         if self._turn is not None:  # back to the head of the queue; the wait happens there
             headers = getattr(getattr(exc, "response", None), "headers", None)
             wait = self._turn.failed(rate_limited=queued_refusal, wait_s=wait, headers=headers)
-        return Retry(wait, QUEUED_REFUSAL_NOTICE.format(wait=wait) if queued_refusal
-                     else retry_notice(error, wait, self.attempt))
+            return Retry(wait, QUEUED_REFUSAL_NOTICE if queued_refusal else queued_retry_notice(error, self.attempt))
+        return Retry(wait, retry_notice(error, wait, self.attempt))
+
+
+def _duration(seconds: float) -> str:
+    return f"{max(1, math.ceil(seconds)):.0f} s" if seconds < 90 else f"{round(seconds / 60):.0f} min"
+
+
+def queued_retry_notice(error: GenerationError, attempt: int) -> str:
+    """"Claude is busy; this request goes again (attempt 2 of 3), keeping its place at the front of the line." No
+    time: the queue's place line says when."""
+    reason = RETRY_NOTICES.get(error.kind, "Claude did not answer")
+    return f"{reason}; this request goes again (attempt {attempt} of {ATTEMPTS}), keeping its place at the front of the line."
 
 
 def retry_notice(error: GenerationError, wait: float, attempt: int) -> str:

@@ -198,7 +198,8 @@ class QueueStore(StoreBase):
             waiting=tuple(t.id for t in tickets if t.state == "waiting"), running=tuple(t.id for t in running),
             levels=gate.levels, caps=gate.caps, paused_for_s=gate.pause_s(),
             reserved={"input": float(sum(t.input_tokens for t in running)),
-                      "output": float(sum(t.output_tokens for t in running))})
+                      "output": float(sum(t.output_tokens for t in running))},
+            known=policy.known_limits(limits, gate.learned))
 
 
 def _lock_gate(connection: Connection, *, skip_locked: bool = False) -> Row[Any] | None:
