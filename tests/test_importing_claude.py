@@ -288,3 +288,15 @@ def test_a_reading_gives_back_what_it_did_not_use_and_reads_the_limits(fake_api:
 @pytest.fixture
 def service(new_service: Callable[[], RunService]) -> RunService:
     return new_service()
+
+
+def test_a_reading_over_the_operators_output_limit_ends_at_once_with_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic, step: ChainStep, new_service: Callable[[], RunService]
+) -> None:
+    """A reading reserves its max_tokens; a limit below that could never be met: it ends, nothing sent."""
+    monkeypatch.setenv("SPECCHAIN_CLAUDE_OUTPUT_TPM", str(MAX_TOKENS - 1))
+    read = reading(new_service(), fake_api, step)
+    assert read.wait(10) and read.proposal is None and read.error is not None
+    assert f"{MAX_TOKENS - 1:,} output tokens a minute" in read.error.message
+    assert "use the offline reader" in read.error.message
+    assert fake_api.requests == []

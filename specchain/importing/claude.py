@@ -154,8 +154,11 @@ class ClaudeReader:
             retries = Retries(turn)
             while True:
                 if turn is not None:
+                    _check_fits(turn)
                     for place in turn.wait(self._cancel):
                         on_place(place)
+                        if place.reason in ("input", "output"):  # another run may have learned the limits meanwhile
+                            _check_fits(turn)
                     if turn.left:
                         raise ReadingCancelled(sent=False)
                     on_place(None)
@@ -303,6 +306,16 @@ def _explained(exc: BaseException, model: str, key_source: str) -> GenerationErr
                .replace("Shorten the longest answers in the Brief.", "Upload a shorter document (the chapters "
                         "about the product)."))
     return GenerationError(message, kind=error.kind, retryable=error.retryable)
+
+
+def _check_fits(turn: Turn) -> None:
+    """End the reading now when it needs more than a known per-minute limit of the key: it would wait for ever."""
+    over = turn.gate.too_large(turn.ticket)
+    if over is not None:
+        who = "This key's organisation allows" if over.source == "key" else "Spec Chain Studio is set to use at most"
+        raise GenerationError(f"{who} {over.limit:,} {over.kind} tokens a minute, less than reading this document "
+                              f"needs ({over.need:,}): use the offline reader, upload only the chapters about the "
+                              "product, or ask whoever runs Spec Chain Studio for a higher limit.", kind="over_limit")
 
 
 def _normal(text: str) -> str:
