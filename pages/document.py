@@ -55,12 +55,38 @@ if running:
             "finished.", icon=":material/progress_activity:")
 
 numbers = list(summaries)
-# A version that appeared since this page was last drawn is what the user wants to read.
-if st.session_state.get("viewing_version") not in numbers or st.session_state.get("versions_seen", 0) < len(numbers):
-    st.session_state.viewing_version = numbers[-1]
-    st.session_state.versions_seen = len(numbers)
-    sync_work(adopt_remote=False)  # saved now: a reload right after opens this version, not the one before
+newest = numbers[-1]
+appeared = st.session_state.get("versions_seen", 0) < len(numbers)
 st.session_state.versions_seen = len(numbers)
+# The button below is drawn on every full run of this page and, not kept across pages, it is still in the session
+# only when the run before this one was this page's: the PM was already here, perhaps typing in a box.
+staying = "document_use_brief" in st.session_state
+asked_for = st.session_state.pop("document_open_version", None)  # a version this page just made, e.g. by an edit
+if asked_for in numbers:
+    st.session_state.viewing_version = asked_for
+    sync_work(adopt_remote=False)
+elif st.session_state.get("viewing_version") not in numbers or (appeared and not staying):
+    # Arriving on the page, a version that appeared since it was last drawn is what the PM wants to read.
+    st.session_state.viewing_version = newest
+    sync_work(adopt_remote=False)  # saved now: a reload right after opens this version, not the one before
+elif appeared and st.session_state.viewing_version != newest:
+    # Already here, reading (or answering) another version: jumping away would drop a box being typed in.
+    st.session_state.document_version_ready = newest
+
+
+def open_version(version: int) -> None:
+    st.session_state.viewing_version = version
+
+
+ready = st.session_state.get("document_version_ready")
+if ready in numbers and ready != st.session_state.viewing_version:
+    with st.container(horizontal=True, vertical_alignment="center", key="document_version_ready_note"):
+        st.info(f"Version {ready} is ready. You stay on this version until you open it.",
+                icon=":material/new_releases:")
+        st.button(f"Open version {ready}", icon=":material/arrow_forward:", on_click=open_version, args=(ready,),
+                  key="document_open_newest")
+else:
+    st.session_state.pop("document_version_ready", None)
 st.selectbox("Version", numbers, key="viewing_version", format_func=lambda v: summary_title(summaries[v]),
              persist_state="session",
              help="Every run is kept as its own version; earlier versions stay readable here.")
@@ -134,10 +160,15 @@ with questions_tab:
         answered = [a for a in carried_answers() if a.version == record.version]
         st.caption(f"{len(answered)} of {len(questions)} answered. The new version uses the engine chosen on the "
                    "Generate page.")
+        # Enabled while nothing is typed: a click right after typing arrives together with the text, so one click
+        # runs (a button disabled until the text arrives would swallow that first click).
         if st.button("Run again with these answers", type="primary", icon=":material/replay:",
-                     disabled=not answered or running, key="document_run_again",
+                     disabled=running, key="document_run_again",
                      help="Writes a new version with your answers added to the prompt; this version stays."):
-            start_run(answers_version=record.version)
+            if answered:
+                start_run(answers_version=record.version)
+            else:
+                st.warning("Answer at least one question first: type in any box above.", icon=":material/edit:")
 
 with edit_tab:
     edit_sections(runs, record)

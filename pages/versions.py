@@ -80,20 +80,25 @@ def edit_sections(runs: Workspace, record: RunRecord) -> None:
     st.write("Change the text of any section by hand (it is Markdown: `##` starts a heading, `-` a bullet, `|` a "
              "table column). Saving makes a new version marked “edited by you”; this one stays as it is.")
     index = st.selectbox("Section to edit", range(len(sections)), format_func=lambda i: titles[i],
-                         key=f"edit_section_v{record.version}")
+                         key=f"edit_section_v{record.version}", persist_state="session")
     key = f"edit_v{record.version}_{index}"
+    # Kept for the whole session, per version: a draft survives switching sections, versions and pages.
     text = st.text_area("Section text (Markdown)", value=sections[index].markdown, key=key, height=320,
-                        help="Your changes are kept while you switch sections; nothing is saved until you press "
-                        "Save as a new version.")
+                        persist_state="session",
+                        help="Your changes are kept while you switch sections, versions or pages; nothing is saved "
+                        "until you press Save as a new version.")
     with st.expander("Preview", expanded=True):
         st.markdown(for_screen(text))
     edits = {i: st.session_state[f"edit_v{record.version}_{i}"] for i in range(len(sections))
              if f"edit_v{record.version}_{i}" in st.session_state
              and st.session_state[f"edit_v{record.version}_{i}"] != sections[i].markdown}
     st.caption(f"{len(edits)} section(s) changed." if edits else "No changes yet.")
-    if st.button("Save as a new version", type="primary", icon=":material/save:", disabled=not edits,
-                 key="document_save_edit",
+    # Enabled while nothing is changed: a click right after typing arrives together with the text; one click saves.
+    if st.button("Save as a new version", type="primary", icon=":material/save:", key="document_save_edit",
                  help="Your changed sections become a new version marked “edited by you”; this one stays as it is."):
+        if not edits:
+            st.warning("Nothing to save yet: change the text of a section above first.", icon=":material/edit:")
+            return
         parts = [edits.get(i, s.markdown) for i, s in enumerate(sections)]
         document = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
         try:
@@ -104,7 +109,8 @@ def edit_sections(runs: Workspace, record: RunRecord) -> None:
         for i in range(len(sections)):
             st.session_state.pop(f"edit_v{record.version}_{i}", None)
         st.toast(f"Saved as version {number}.")
-        st.rerun()  # the page opens the newest version
+        st.session_state.document_open_version = number  # the page opens it on the run below
+        st.rerun()
 
 
 def share_link(runs: Workspace, record: RunRecord) -> None:
