@@ -199,9 +199,10 @@ _MARKUP_LINE = re.compile(
     r"|\[[^\]]+\]:[ \t])"  # link reference definition
 )
 _DELIMITER_ROW = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-# What ends a table: a line that starts another block (or is indented as code).
+# What ends a table: a line that starts another block (or is indented as code); of HTML, only the start of an HTML
+# block that may interrupt a paragraph (_HTML_BLOCK): "<br> | a | b |" is still a row.
 _ENDS_TABLE = re.compile(
-    r"(?:#{1,6}(?:[ \t]|$)|>|`{3,}|~{3,}|[-*+](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|<[A-Za-z/!?]"
+    r"(?:#{1,6}(?:[ \t]|$)|>|`{3,}|~{3,}|[-*+](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)"
     r"|([-*_])[ \t]*(?:\1[ \t]*){2,}$)"
 )
 
@@ -248,7 +249,7 @@ def _line_kinds(lines: list[str]) -> tuple[list[str], dict[int, int]]:
             fences[index] = index
             in_table = False
             in_list = in_list and indent > 0
-        elif in_table and not _ENDS_TABLE.match(body) and indent < table_indent + 4:
+        elif in_table and not _ENDS_TABLE.match(body) and not _HTML_BLOCK.match(body) and indent < table_indent + 4:
             kinds.append("table")
         elif indent >= (list_content if in_list else 0) + 4 and not quoted and not after_paragraph:
             kinds.append("markup")  # indented code
