@@ -150,7 +150,8 @@ def test_the_figures_check_lists_a_planted_mismatch_in_a_claude_version_and_none
     token = at.session_state["workspace_token"]
     inputs = work(at).get(1).inputs
     number = run_service().store.add_version(token, make_record(PLANTED, inputs=inputs))  # written "by Claude"
-    at.run()  # the new version is the one shown
+    at.run()  # written while the PM is on this page: announced, and opened with its button
+    at.button(key="document_open_newest").click().run()
     assert at.selectbox(key="viewing_version").value == number
     assert ":material/fact_check: Figures check (2)" in tab_labels(at)
     text = all_text(at)

@@ -14,7 +14,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from specchain.facts.model import Facts
+from specchain.facts.model import Fact, Facts
 
 MINUTES_PER_MONTH = 365.25 * 24 * 60 / 12  # 43,830
 SECONDS_PER_MONTH = MINUTES_PER_MONTH * 60
@@ -148,30 +148,50 @@ def capacity(facts: Facts) -> Capacity:
                      "assumed: the brief gives no user numbers", {"assumed_concurrency": concurrent},
                      {"assumed_concurrency"})
 
+    stated_concurrent = f.top("users.concurrent")
+    for key, what in (("users.daily_active", "daily active users"), ("users.monthly_active", "monthly active users"),
+                      ("users.registered", "registered users")):
+        total = f.top(key)
+        if stated_concurrent is not None and total is not None and stated_concurrent > total:
+            m.conflicts.append(Conflict(keys=("users.concurrent", key), message=(
+                f"{stated_concurrent:,.0f} people at the same moment at peak is more than the {total:,.0f} {what}: "
+                "one of the two is probably not what was meant.")))
+            break  # the smallest total named first; one message is enough
+
     # ---- growth -------------------------------------------------------------------------------------------------
     base = _growth_points(f, concurrent)
+    period_assumed = False
+    if not base and (undated := _undated_target(f)) is not None:
+        # No date we can count from (the reader never uses today's date): the target is reached in three years.
+        base, period_assumed = {3.0: undated.number or 1.0}, True
+        m.assume("growth_period", 3.0, f"your brief's {undated.number:g}x growth of {undated.key.split('.')[1]} names "
+                                       "no period we can count from, so it is assumed to be reached in three years",
+                 "growth_period")
     if not base:
         base = {1.0: 2.0, 3.0: 4.0}
         m.assume("growth", "2x, 4x", "2x in one year and 4x in three years is assumed", "growth")
     growth_assumed = {"growth"} if m.assumptions.get("growth") else set()
     yearly = _yearly(base)
     multipliers = [_at(base, h, yearly) for h in HORIZONS]
+    # The multiplier at a horizon rests on an assumption when growth is assumed, its period is, or the model extends
+    # the brief's growth past the last horizon the brief names ("2x in a year" says nothing of year three).
+    extended = [bool(growth_assumed) or period_assumed or h > max(base) for h in HORIZONS]
     m.figure("growth.yearly", "Growth per year (compounded)", round(yearly, 3), "x",
              "yearly = M^(1/years) from the longest stated horizon", {f"x{k:g}y": v for k, v in base.items()},
-             {f"x{k:g}y" for k in base} if growth_assumed else ())
-    for h, mult in zip(HORIZONS, multipliers):
+             {f"x{k:g}y" for k in base} if growth_assumed or period_assumed else ())
+    for h, mult, ext in zip(HORIZONS, multipliers, extended):
         m.figure(f"growth.{_h(h)}", f"Load multiplier at {_h(h)}", round(mult, 2), "x",
                  "stated where the brief gives it, else yearly^years", {"yearly": yearly, "years": h},
-                 {"yearly"} if growth_assumed else ())
+                 {"yearly"} if ext and h else ())
     target = {(_years(fa.key)): fa for fa in f.starting("target.users.concurrent.")}
-    for h, mult in zip(HORIZONS, multipliers):
+    for h, mult, ext in zip(HORIZONS, multipliers, extended):
         if h in target and target[h].top is not None:
             m.figure(f"users.concurrent.{_h(h)}", f"People at the same moment at {_h(h)}", target[h].top or 0,
                      "users", "stated in the brief", {"stated": target[h].top or 0})
         elif h:
             m.figure(f"users.concurrent.{_h(h)}", f"People at the same moment at {_h(h)}", concurrent * mult,
                      "users", "concurrent now × growth multiplier", {"concurrent_now": concurrent, "multiplier": mult},
-                     growth_assumed and {"multiplier"} or ())
+                     {"multiplier"} if ext else ())
 
     # ---- request rates ------------------------------------------------------------------------------------------
     per_day = f.top("load.per_day")
@@ -226,17 +246,19 @@ def capacity(facts: Facts) -> Capacity:
                 f"The peak is given as {peak_factor:g}x normal traffic, which is lower than normal.")))
         m.figure("rps.event_peak", "Requests per second in the brief's peak event", math.ceil(avg_rps * peak_factor),
                  "req/s", "average × the brief's peak factor", {"average": avg_rps, "peak_factor": peak_factor})
-    for h, mult in zip(HORIZONS, multipliers):
+    for h, mult, ext in zip(HORIZONS, multipliers, extended):
         if h:
             m.figure(f"rps.peak.{_h(h)}", f"Requests per second at peak, {_h(h)}", math.ceil(peak_rps * mult),
                      "req/s", "peak now × growth multiplier", {"peak_now": peak_rps, "multiplier": mult},
-                     growth_assumed and {"multiplier"} or ())
-    tx_points = {_years(fa.key): fa.number or 1.0 for fa in f.starting("growth.transactions.")}
-    for h, mult in zip(HORIZONS, multipliers):
+                     {"multiplier"} if ext else ())
+    tx_points = {_years(fa.key): fa.number or 1.0 for fa in f.starting("growth.transactions.")
+                 if not fa.key.endswith(".target")}
+    for h, mult, ext in zip(HORIZONS, multipliers, extended):
         tx_mult = _at(tx_points, h, _yearly(tx_points), after=yearly) if tx_points else mult
+        tx_ext = h > max(tx_points) if tx_points else ext
         m.figure(f"per_day.{_h(h)}", f"Key actions per day, {_h(h)}", per_day * tx_mult, "/day",
                  "actions a day now × growth multiplier", {"per_day_now": per_day, "multiplier": tx_mult},
-                 ({"per_day_now"} if per_day_assumed else set()) | (growth_assumed and {"multiplier"} or set()))
+                 ({"per_day_now"} if per_day_assumed else set()) | ({"multiplier"} if tx_ext and h else set()))
 
     # ---- latency goals and instances --------------------------------------------------------------------------
     goal = f.number("latency.api.p95")
@@ -275,7 +297,7 @@ def capacity(facts: Facts) -> Capacity:
     m.figure("instances.max", "Maximum instances (3-year peak, zone loss)", max_instances, "instances",
              "max(2 × minimum, ⌈3-year peak ÷ per-instance × zones ÷ (zones − 1)⌉)",
              {"peak_3y": peak_rps * multipliers[3], "per_instance": math.floor(per_instance), "zones": zones},
-             {"zones"} | (growth_assumed and {"peak_3y"} or set()))
+             {"zones"} | ({"peak_3y"} if extended[3] else set()))
     web_min = max(2, math.ceil(concurrent / 2000))
     m.figure("web.min", "Web instances, minimum", web_min, "instances", "max(2, ⌈concurrent ÷ 2,000⌉)",
              {"concurrent": concurrent, "per_web_instance": 2000}, {"per_web_instance"})
@@ -350,7 +372,7 @@ def capacity(facts: Facts) -> Capacity:
         data = max(100.0, per_day * 2e-6 * 365)  # 2 KB per action for a year
         m.assume("data", data, f"about {data:,.0f} GB of data is assumed (2 KB per action, one year kept)", "data")
     monthly = f.number("data.growth_per_month")
-    for h, mult in zip(HORIZONS, multipliers):
+    for h, mult, ext in zip(HORIZONS, multipliers, extended):
         if monthly is not None:
             value = data + monthly * 12 * h
             m.figure(f"data.{_h(h)}", f"Data stored, {_h(h)}", value, "GB", "today + monthly growth × months",
@@ -358,7 +380,7 @@ def capacity(facts: Facts) -> Capacity:
         else:
             m.figure(f"data.{_h(h)}", f"Data stored, {_h(h)}", data * mult, "GB", "today × growth multiplier",
                      {"today_gb": data, "multiplier": mult},
-                     ({"today_gb"} if data_assumed else set()) | (growth_assumed and {"multiplier"} or set()))
+                     ({"today_gb"} if data_assumed else set()) | ({"multiplier"} if ext and h else set()))
     backup_factor = 1.5
     m.assume("backups", backup_factor, "backups take 1.5x the data (a weekly full copy plus 35 days of changes)", "")
     data_3y = m.figures[-1].value
@@ -449,9 +471,15 @@ def _growth_points(f: Facts, concurrent: float) -> dict[float, float]:
     for fa in f.starting("target.users.concurrent."):
         if concurrent and fa.top:
             offer(_years(fa.key), fa.top / concurrent, 0)
+    # "grow to 3 million users within two years" against the same kind of users the brief counts today
+    for kind in ("daily_active", "monthly_active", "registered"):
+        today = f.top(f"users.{kind}")
+        for fa in f.starting(f"target.users.{kind}."):
+            if today and fa.top:
+                offer(_years(fa.key), fa.top / today, 1)
     for fa in f.starting("growth."):
         parts = fa.key.split(".")
-        if len(parts) == 3 and parts[1] in METRIC_RANK and fa.number is not None:
+        if len(parts) == 3 and parts[1] in METRIC_RANK and fa.number is not None and parts[2] != "target":
             offer(_years(fa.key), fa.number, 1 + METRIC_RANK.index(parts[1]))
     customers = f.top("customers")
     for fa in f.starting("target.customers."):
@@ -462,6 +490,14 @@ def _growth_points(f: Facts, concurrent: float) -> dict[float, float]:
         offer(1.0, per_year, 4)
         offer(3.0, per_year**3, 4)
     return {years: mult for years, (_, mult) in sorted(points.items())}
+
+
+def _undated_target(f: Facts) -> Fact | None:
+    """A growth multiplier the brief gives without a period we can count ("reach 1M by end of 2027 (roughly 8x)")."""
+    targets = [fa for fa in f.starting("growth.") if fa.key.endswith(".target") and fa.number and fa.number > 0]
+    ranked = sorted(targets, key=lambda fa: METRIC_RANK.index(fa.key.split(".")[1])
+                    if fa.key.split(".")[1] in METRIC_RANK else len(METRIC_RANK))
+    return ranked[0] if ranked else None
 
 
 def _yearly(points: dict[float, float]) -> float:

@@ -163,7 +163,13 @@ def _load(facts: Facts, cap: Capacity) -> Chart | Omitted:
             notes.append("People at the same moment are estimated from daily users (assumed session lengths).")
     growth = cap.value("growth.3y")
     yearly = cap.value("growth.yearly")
-    subtitle = [f"{growth:g}× today's load in three years (about {yearly:.2g}× a year), from your brief.", *notes]
+    if not cap.get("growth.3y").assumed:
+        source = "from your brief"
+    elif period := _assumption(cap, "growth_period"):
+        source = f"assumed: {period}"
+    else:
+        source = "assumed: your brief's growth continued at the same yearly rate"
+    subtitle = [f"{growth:g}× today's load in three years (about {yearly:.2g}× a year), {source}.", *notes]
     description = f"{title}. " + "; ".join(
         f"{m}: " + ", ".join(f"{r['when'].lower()} {r['label']}" for r in rows if r["measure"] == m)
         for m in dict.fromkeys(r["measure"] for r in rows)) + "."

@@ -42,6 +42,7 @@ CLOUDS = [
     (r"\baws\b|amazon web services|\bec2\b|\becs\b|\beks\b|\brds\b|\baurora\b|\bfargate\b", "AWS"),
     (r"google cloud|\bgcp\b|\bgke\b|cloud run|cloud sql", "Google Cloud"),
     (r"\bazure\b|\baks\b", "Azure"),
+    (r"alibaba ?cloud|\baliyun\b|\balicloud\b|阿里云|阿里雲|アリババクラウド", "Alibaba Cloud"),
 ]
 ON_PREMISES = (r"on[- ]?prem(?:ise|ises)?\b|on premises|own data ?cent(?:re|er)s?|our (?:own )?data ?cent(?:re|er)|"
                r"self[- ]hosted|bare[- ]metal|rechenzentr\w*|vor ort|private cloud|\bopenshift\b|vmware|proxmox|"
@@ -64,9 +65,13 @@ QUEUES = [
 ]
 SEARCHES = [(r"elastic\w*", "Elasticsearch"), (r"opensearch", "OpenSearch"), (r"algolia", "Algolia"),
             (r"\bsolr\b", "Solr"), (r"meilisearch", "Meilisearch"), (r"typesense", "Typesense")]
+# "Go" is also an English verb ("go live", "go big", "go through"): a language only where the words around it make it
+# a name: after use/using/in/with, or followed by punctuation, the end, a version, another script or a technology word.
+GO = (r"golang|(?:(?<=\buse )|(?<=\busing )|(?<=\bin )|(?<=\bwith ))go\b(?!\s+(?:live|big|ahead|back|through|on|out|up|to)\b)|\bgo\b(?=\s*(?:$|[.,;:/()+&]|\d|lang|language|version|service|backend|api\b|micro|module|"
+      r"and\b|und\b|with\b|mit\b|[^\x00-\x7f]))")
 LANGUAGES = [
     (r"node(?:\.?js)?\b|typescript|express|nest\.?js", "Node.js"), (r"python|django|fastapi|flask", "Python"),
-    (r"\bjava\b|spring", "Java"), (r"kotlin", "Kotlin"), (r"\bgo\b|golang", "Go"), (r"ruby|rails", "Ruby"),
+    (r"\bjava\b|spring", "Java"), (r"kotlin", "Kotlin"), (GO, "Go"), (r"ruby|rails", "Ruby"),
     (r"\.net\b|c#|asp\.net", ".NET"), (r"\bphp\b|laravel|symfony", "PHP"), (r"\brust\b", "Rust"),
     (r"elixir|phoenix", "Elixir"), (r"scala\b", "Scala"),
 ]

@@ -599,9 +599,12 @@ class Reader:
                         and not horizon:
                     continue
                 metric = _growth_metric(words)
-                years = horizon or 1.0
-                self.add(f"growth.{metric}.{_years_key(years)}", multiplier, _short(clause), field, unit="x",
-                         label=f"Growth of {metric} in {_years_text(years)}")
+                if horizon is None:  # "reach 1M by end of 2027 (roughly 8x)": a target with no period we can count
+                    self.add(f"growth.{metric}.target", multiplier, _short(clause), field, unit="x",
+                             label=f"Growth of {metric} to the brief's target (no period stated)")
+                    continue
+                self.add(f"growth.{metric}.{_years_key(horizon)}", multiplier, _short(clause), field, unit="x",
+                         label=f"Growth of {metric} in {_years_text(horizon)}")
 
 
 # "3x", "三倍", "3배", "두 배": a number of times; the words that mean a number of times on their own; "翻一番" (double)
