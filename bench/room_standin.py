@@ -90,17 +90,11 @@ def main() -> None:
     log_statuses(log)
     fake = FakeAnthropic(args.port, chunk_chars=args.chunk_chars, delay_s=args.delay,
                          document_bytes=args.document_bytes)
-    if args.rpm or args.input_tpm or args.output_tpm:
-        fake.rate_limits = fake_anthropic.RateLimits(requests=args.rpm, input_tokens=args.input_tpm,
-                                                     output_tokens=args.output_tpm)
+    fake.rate_limits = fake_anthropic.RateLimits.per_minute(args.rpm, args.input_tpm, args.output_tpm)
     fake.requests = log
     fake.start()
     print(f"listening on {fake.url}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    fake_anthropic.serve_until_interrupted(fake)
 
 
 if __name__ == "__main__":

@@ -359,6 +359,14 @@ class RateLimits:
         self._at = time.monotonic()
         self._lock = threading.Lock()
 
+    @classmethod
+    def per_minute(cls, requests: int | None, input_tokens: int | None,
+                   output_tokens: int | None) -> RateLimits | None:
+        """Limits from a command line's --rpm/--input-tpm/--output-tpm; None when none is given."""
+        if not (requests or input_tokens or output_tokens):
+            return None
+        return cls(requests=requests, input_tokens=input_tokens, output_tokens=output_tokens)
+
     def _refill(self) -> None:
         now = time.monotonic()
         for kind, level in self.levels.items():
@@ -413,11 +421,15 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeAnthropic(args.port, scenario=args.scenario, chunk_chars=args.chunk_chars, delay_s=args.delay,
                          document_bytes=args.document_bytes)
-    if args.rpm or args.input_tpm or args.output_tpm:
-        fake.rate_limits = RateLimits(requests=args.rpm, input_tokens=args.input_tpm, output_tokens=args.output_tpm)
+    fake.rate_limits = RateLimits.per_minute(args.rpm, args.input_tpm, args.output_tpm)
     fake.start()
     print(f"Fake Anthropic Messages API on {fake.url} (scenario: {args.scenario}). Start the app with:")
     print(f"  ANTHROPIC_BASE_URL={fake.url} ANTHROPIC_API_KEY=any-key streamlit run app.py")
+    serve_until_interrupted(fake)
+
+
+def serve_until_interrupted(fake: FakeAnthropic) -> None:
+    """Keep a started stand-in answering until Ctrl-C (or SIGINT from whoever started it)."""
     try:
         while True:
             time.sleep(3600)

@@ -165,6 +165,13 @@ async def brief_to_generate(agent: Agent) -> None:
     assert (await agent.press("prompt_next"))["page"]["url_path"] == "generate"
 
 
+async def claude_on_generate(agent: Agent) -> None:
+    """The brief typed, on the Generate page, Claude chosen and a key typed (never reported back)."""
+    await brief_to_generate(agent)
+    await agent.call(widget_state={"engine": CLAUDE})
+    await agent.call(widget_state={"api_key": "sk-ant-agent-test"})
+
+
 async def offline_document(agent: Agent) -> dict[str, Any]:
     """Generate the offline draft, wait until it is a version, open it: the Document page's snapshot."""
     await brief_to_generate(agent)
@@ -237,9 +244,7 @@ def test_a_long_claude_run_is_seen_while_written_then_waited_for_and_read(app: R
     calling again with the session's id alone waits on, until the version is ready."""
     async def main() -> None:
         agent = Agent(http_send(app))
-        await brief_to_generate(agent)
-        await agent.call(widget_state={"engine": CLAUDE})
-        await agent.call(widget_state={"api_key": "sk-ant-agent-test"})  # typed, never reported back
+        await claude_on_generate(agent)
         assert "value" not in node(agent.snapshot, "api_key")
         writing = await agent.press("generate_start")
         progress = [writing]
@@ -261,9 +266,7 @@ def test_a_long_claude_run_is_seen_while_written_then_waited_for_and_read(app: R
 def test_stop_is_in_reach_of_an_agent_while_a_run_is_written(app: RunningApp, stand_in: FakeAnthropic) -> None:
     async def main() -> None:
         agent = Agent(http_send(app))
-        await brief_to_generate(agent)
-        await agent.call(widget_state={"engine": CLAUDE})
-        await agent.call(widget_state={"api_key": "sk-ant-agent-test"})
+        await claude_on_generate(agent)
         stand_in.scenarios.append("hang")  # it never finishes by itself: only Stop ends it
         await agent.press("generate_start")
         assert "generate_stop" in action_keys(agent.snapshot)
@@ -277,9 +280,7 @@ def test_stop_is_in_reach_of_an_agent_while_a_run_is_written(app: RunningApp, st
 def test_an_agent_continues_a_run_that_was_cut_off(app: RunningApp, stand_in: FakeAnthropic) -> None:
     async def main() -> None:
         agent = Agent(http_send(app))
-        await brief_to_generate(agent)
-        await agent.call(widget_state={"engine": CLAUDE})
-        await agent.call(widget_state={"api_key": "sk-ant-agent-test"})
+        await claude_on_generate(agent)
         stand_in.scenarios.append("max_tokens")  # cut off part-way; the continuation writes the rest
         await agent.press("generate_start")
         await agent.wait_for("Version 1 reached the maximum length")
