@@ -333,7 +333,13 @@ def _merge_gaps(stored: str, model: str) -> str:
 
 
 def _inside_fence(markdown: str) -> bool:
-    return len(_FENCE_LINE.findall(markdown)) % 2 == 1
+    return bool(open_fence(markdown))
+
+
+def open_fence(markdown: str) -> str:
+    """The fence ("```" or "~~~") of a code block markdown ends inside, to close it with; "" when it ends outside."""
+    fences = _FENCE_LINE.findall(markdown)
+    return fences[-1].strip() if len(fences) % 2 else ""
 
 
 def split_blocks(markdown: str) -> tuple[list[str], str]:

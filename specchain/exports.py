@@ -39,7 +39,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
-from specchain.document import escape_markdown
+from specchain.document import escape_markdown, open_fence
 from specchain.language import detect_language
 
 if TYPE_CHECKING:
@@ -112,8 +112,8 @@ class ExportMeta:
         """The document with, when unfinished, a closing note after whatever it was cut in (a code block, a table)."""
         if not self.unfinished:
             return document
-        fences = sum(1 for line in document.splitlines() if re.match(r"^ {0,3}(```|~~~)", line))
-        closed = document.rstrip() + ("\n```" if fences % 2 else "")
+        fence = open_fence(document)
+        closed = document.rstrip() + (f"\n{fence}" if fence else "")
         return (f"{closed}\n\n---\n\n> **Unfinished.** This version stops here ({self.unfinished.lower()}); "
                 "the rest of the document was not written.\n")
 
@@ -344,8 +344,8 @@ def _pandoc(document: str, to: str, *options: str) -> bytes:
 def _for_pandoc(document: str, meta: ExportMeta) -> str:
     """The Markdown as pandoc should read it to give what the screen shows: without a first heading repeating the
     title (the title block shows it), and with a blank line before each table that follows a line of text (GFM
-    starts a table there; pandoc's reader only after a blank line)."""
-    lines = _lines(without_title_heading(document, meta.title))
+    starts a table there; pandoc's reader only after a blank line); an unfinished version's closing note added."""
+    lines = _lines(without_title_heading(meta.ending(document), meta.title))
     tables = {token.map[0] for token in BLOCKS.parse("\n".join(lines)) if token.type == "table_open" and token.map}
     for start in sorted(tables, reverse=True):
         if start > 0 and lines[start - 1].strip(" \t>"):
@@ -358,7 +358,7 @@ def _for_pandoc(document: str, meta: ExportMeta) -> str:
 def to_docx(document: str, meta: ExportMeta) -> bytes:
     """A Word document: a title block, heading styles (Word's navigation pane), bordered tables, monospace code."""
     # Metadata given with --metadata is literal text to pandoc: the title reads exactly as typed.
-    raw = _pandoc(_for_pandoc(meta.ending(document), meta), "docx", "--metadata", f"title={meta.title}",
+    raw = _pandoc(_for_pandoc(document, meta), "docx", "--metadata", f"title={meta.title}",
                   "--metadata", f"subtitle={meta.engine_label} · Version {meta.version}",
                   "--metadata", f"date={meta.created}", "--metadata", f"lang={document_language(document, meta)}")
     # python-docx is imported when a Word file is first made, not with the app.
@@ -445,7 +445,7 @@ def to_pdf(document: str, meta: ExportMeta) -> bytes:
     """A PDF with one bookmark per heading, typeset by Typst with its embedded fonts and the Noto wheels' fonts."""
     import typst  # loaded when a PDF is first made, not with the app
 
-    body = _pandoc(_for_pandoc(meta.ending(document), meta), "typst").decode("utf-8")
+    body = _pandoc(_for_pandoc(document, meta), "typst").decode("utf-8")
     language = document_language(document, meta)
     inputs = {"title": meta.title, "engine": meta.engine_label, "created": meta.created,
               "version": str(meta.version), "lang": language, "cjk": CJK_FACES.get(language, CJK_FACES["ja"])}

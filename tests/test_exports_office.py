@@ -269,3 +269,10 @@ def test_an_unfinished_version_says_so_at_its_end_in_every_format(cut_at: str) -
     assert "This version stops here (stopped by you)" in " ".join(pdf_text.split())
     finished = ExportMeta(app_name="TaskFlow Pro", engine_label="Claude", created="", version=2)
     assert "Unfinished" not in to_markdown(document, finished).decode()
+
+
+def test_a_version_cut_inside_a_tilde_code_block_is_closed_with_its_own_fence() -> None:
+    meta = ExportMeta(app_name="TaskFlow Pro", engine_label="Claude", created="", version=2,
+                      unfinished="Connection dropped before the end")
+    html_text = to_html("## Scaling\n\n~~~yaml\nreplicas: 3", meta).decode()
+    assert "<blockquote>" in html_text and "This version stops here (connection dropped before the end)" in html_text
