@@ -35,8 +35,8 @@ from specchain.importing.document import ImportedDocument
 from specchain.importing.proposal import FieldProposal, Passage, Proposal
 from specchain.inputs import FieldSpec
 from specchain.providers import GenerationError
-from specchain.providers.claude import Retries, Sockets, explain
-from specchain.queue import Gate, Place, Turn
+from specchain.providers.claude import Retries, Sockets, allowed_by, check_fits, explain
+from specchain.queue import Gate, Place, TooLarge, Turn
 from specchain.steps import ChainStep
 
 log = logging.getLogger(__name__)
@@ -154,11 +154,11 @@ class ClaudeReader:
             retries = Retries(turn)
             while True:
                 if turn is not None:
-                    _check_fits(turn)
+                    check_fits(turn, _too_large_to_read)
                     for place in turn.wait(self._cancel):
                         on_place(place)
                         if place.reason in ("input", "output"):  # another run may have learned the limits meanwhile
-                            _check_fits(turn)
+                            check_fits(turn, _too_large_to_read)
                     if turn.left:
                         raise ReadingCancelled(sent=False)
                     on_place(None)
@@ -308,14 +308,11 @@ def _explained(exc: BaseException, model: str, key_source: str) -> GenerationErr
     return GenerationError(message, kind=error.kind, retryable=error.retryable)
 
 
-def _check_fits(turn: Turn) -> None:
-    """End the reading now when it needs more than a known per-minute limit of the key: it would wait for ever."""
-    over = turn.gate.too_large(turn.ticket)
-    if over is not None:
-        who = "This key's organisation allows" if over.source == "key" else "Spec Chain Studio is set to use at most"
-        raise GenerationError(f"{who} {over.limit:,} {over.kind} tokens a minute, less than reading this document "
-                              f"needs ({over.need:,}): use the offline reader, upload only the chapters about the "
-                              "product, or ask whoever runs Spec Chain Studio for a higher limit.", kind="over_limit")
+def _too_large_to_read(over: TooLarge) -> str:
+    """A reading over a known per-minute limit: what to do instead (see providers.claude.check_fits)."""
+    return (f"{allowed_by(over)} {over.limit:,} {over.kind} tokens a minute, less than reading this document needs "
+            f"({over.need:,}): use the offline reader, upload only the chapters about the product, or ask whoever "
+            "runs Spec Chain Studio for a higher limit.")
 
 
 def _normal(text: str) -> str:

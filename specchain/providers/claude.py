@@ -17,7 +17,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,11 +116,11 @@ class ClaudeProvider:
         try:
             while True:
                 if turn is not None:
-                    _check_fits(turn, request)
+                    check_fits(turn)
                     for place in turn.wait(cancel):
                         yield Queued(place)
                         if place.reason in ("input", "output"):  # waiting for tokens: another run may have
-                            _check_fits(turn, request)           # learned meanwhile that they never suffice
+                            check_fits(turn)           # learned meanwhile that they never suffice
                     if turn.left:  # left the queue: nothing was sent, no request used
                         yield Finished("stopped")
                         return
@@ -146,7 +146,7 @@ class ClaudeProvider:
                     if retry is None:
                         raise error from exc
                     if turn is not None:  # the refusal's headers may have told the limits: ends now if never met
-                        _check_fits(turn, request)
+                        check_fits(turn)
                     yield Notice(retry.notice)
                     noticed = True
                     if turn is None and cancel.wait(retry.wait_s):  # through the queue, the wait is its turn
@@ -223,20 +223,25 @@ class ClaudeProvider:
             yield Finished(stop_reason)
 
 
-def _check_fits(turn: Turn, request: GenerationRequest) -> None:
-    """End the run now, with what to do, when its request needs more than a known per-minute limit: it would wait
-    (or be refused) for ever."""
+def check_fits(turn: Turn, message: Callable[[TooLarge], str] | None = None) -> None:
+    """End the request now, with what to do (message, by default a generation's), when it needs more than a known
+    per-minute limit: it would wait (or be refused) for ever."""
     over = turn.gate.too_large(turn.ticket)
     if over is not None:
-        raise GenerationError(too_large_message(over), kind="over_limit")
+        raise GenerationError((message or too_large_message)(over), kind="over_limit")
+
+
+def allowed_by(over: TooLarge) -> str:
+    """Who set the limit a request is over: "This key's organisation allows" or "Spec Chain Studio is set to use at
+    most"."""
+    return "This key's organisation allows" if over.source == "key" else "Spec Chain Studio is set to use at most"
 
 
 def too_large_message(over: TooLarge) -> str:
     """One sentence: which limit, whose, and what to change."""
     higher = "or ask whoever runs Spec Chain Studio for a higher limit."
     if over.kind == "output":
-        who = ("This key's organisation allows" if over.source == "key" else
-               "Spec Chain Studio is set to use at most")
+        who = allowed_by(over)
         return (f"{who} {over.limit:,} output tokens a minute, less than this run's Maximum length of {over.need:,}: "
                 f"lower Maximum length under Claude settings on the Generate page (to {over.limit:,} or less), "
                 + higher)
