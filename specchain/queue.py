@@ -59,6 +59,10 @@ HEADER = "anthropic-ratelimit-{kind}-{field}"
 HEADER_KINDS = {"requests": "requests", "input": "input-tokens", "output": "output-tokens"}
 
 
+# Each bucket and the setting of its limit.
+SETTING_OF = {"requests": "requests_per_minute", "input": "input_tokens_per_minute", "output": "output_tokens_per_minute"}
+
+
 @dataclass(frozen=True)
 class QueueLimits:
     max_in_flight: int = 16
@@ -96,19 +100,13 @@ class QueueLimits:
 
     def per_minute(self, learned: Mapping[str, int | None]) -> dict[str, float]:
         """Each bucket's capacity: the setting, replaced (or, when set by the operator, lowered) by the API's."""
-        configured = {"requests": ("requests_per_minute", self.requests_per_minute),
-                      "input": ("input_tokens_per_minute", self.input_tokens_per_minute),
-                      "output": ("output_tokens_per_minute", self.output_tokens_per_minute)}
         caps = {}
-        for kind, (name, value) in configured.items():
-            reported = learned.get(kind)
+        for kind, name in SETTING_OF.items():
+            value, reported = getattr(self, name), learned.get(kind)
             if reported:
                 value = min(value, reported) if name in self.explicit else reported
             caps[kind] = float(max(1, value))
         return caps
-
-
-SETTING_OF = {"requests": "requests_per_minute", "input": "input_tokens_per_minute", "output": "output_tokens_per_minute"}
 
 
 @dataclass(frozen=True)
