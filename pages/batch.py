@@ -13,11 +13,12 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
-from pages import shared
 from pages.shared import (
     KEY_SOURCES,
+    agent_wait_s,
     api_key,
     begin_page,
+    driven_by_agent,
     money,
     run_service,
     settings,
@@ -40,13 +41,9 @@ from specchain.providers import EngineSettings
 begin_page()
 chain = step()
 BATCH_PARAM = "batch"  # ?batch=…: a reload finds the batch (see batch.remember)
-AGENT_WAIT_S = 20.0  # how long an agent's call waits for the batch's end before it is shown the rows as they are
 WAKE_S = 0.25  # how often the following loop looks at the rows being written (and lets Stop through)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEGABYTES = batch.MAX_FILE_BYTES // 1024 // 1024
-# An AI agent driving the app (Streamlit's agent API) sees a page only when its script ends: for it the page draws
-# the batch as it is now instead of following it to its end, and the agent looks again (see pages/generate.py).
-driven_by_agent = getattr(shared, "driven_by_agent", lambda: False)
 
 
 def current_run() -> BatchRun | None:
@@ -362,7 +359,7 @@ def results_section(run: BatchRun, done: bool) -> None:
         build, progress = offered
         if not driven_by_agent():
             follow_zip(build, progress)
-        elif build.wait(min(AGENT_WAIT_S, st.get_option("server.agentWaitTimeout") / 2)):
+        elif build.wait(agent_wait_s()):
             st.rerun()
         else:
             progress.progress(build.made / max(build.total, 1),
@@ -381,7 +378,7 @@ def results_section(run: BatchRun, done: bool) -> None:
     if run.stopping:
         st.caption("Stopping… the rows being written keep what they wrote.")
     if driven_by_agent():  # wait a little for the end (as the Generate page does for one run), then show the rows
-        if run.wait(min(AGENT_WAIT_S, st.get_option("server.agentWaitTimeout") / 2)):
+        if run.wait(agent_wait_s()):
             st.rerun()
         draw(run, run.statuses(), bar, table)
     else:

@@ -16,6 +16,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yiel
 from pages.shared import (
     KEY_SOURCES,
     PAGES,
+    agent_wait_s,
     api_key,
     begin_page,
     brief_problems,
@@ -36,7 +37,6 @@ from specchain.workspace import StoredRun
 begin_page()
 WAKE_S = 0.1  # how often the following loop looks up even without news: a click on Stop waits at most this
 RECUT_EVERY_S = 0.1  # Claude sends ~25 small deltas a second; cutting the current section into pieces is O(section)
-AGENT_WAIT_S = 20.0  # an AI agent's call waits this long at most for a run's end (see progress_for_agent)
 STATUS_EVERY_S = 5.0  # while text arrives the document shows progress; the elapsed time moves in 5-second steps
 DOCUMENT_PLACE = "_generate_document_place"  # (which place holds the document, the run it follows or None): Regions
 
@@ -252,7 +252,7 @@ def progress_for_agent(job: RunJob | StoredRun, area: Regions, status: DeltaGene
     """The run for an AI agent (Streamlit's agent API), which sees the page only once the script ends and can send
     nothing (not even Stop) until then: wait for the end at most half its wait limit, then show the run as it is,
     with the document so far. The agent's next call (its session_id alone) looks again; Stop works between calls."""
-    if job.wait(min(AGENT_WAIT_S, st.get_option("server.agentWaitTimeout") / 2)):
+    if job.wait(agent_wait_s()):
         st.rerun()  # the version is filed: the page says how the run ended, as after follow()
     p = job.progress()
     if words := caption_text(job, p):

@@ -278,6 +278,14 @@ def driven_by_agent() -> bool:
     return is_recording()
 
 
+AGENT_WAIT_S = 20.0  # an agent's call waits at most this long for work to end before it is shown the page as it is
+
+
+def agent_wait_s() -> float:
+    """How long a page may wait for work to end in an agent's call: well inside the agent API's own wait."""
+    return min(AGENT_WAIT_S, st.get_option("server.agentWaitTimeout") / 2)
+
+
 # --- a page that reconnected to a new session ------------------------------------------------------------------
 # When the app process dies (or nginx sends the page to another process), the open page reconnects by itself,
 # without a reload, to a new Streamlit session. Its first message (the PM's first keystroke or click) carries every
