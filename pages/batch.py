@@ -37,6 +37,7 @@ from specchain.batch import (
 from specchain.catalog import load_catalog
 from specchain.document import escape_markdown
 from specchain.providers import EngineSettings
+from specchain.records import RunRecord
 
 begin_page()
 chain = step()
@@ -226,8 +227,7 @@ def row_link(status: RowStatus) -> str:
 
 def table_rows(statuses: tuple[RowStatus, ...]) -> list[dict[str, object]]:
     return [{"Row": s.row.number, "Product name": s.row.name, "Result": s.label,
-             "Progress": 100 if s.state == "done" else round(s.fraction * 100) if s.state in ("unfinished", "writing")
-             else 0,
+             "Progress": round(s.fraction * 100),  # done: 1; an unfinished row where it stopped; not written: 0
              "Details": s.detail, "Link to its work": row_link(s) or None} for s in statuses]
 
 
@@ -270,10 +270,9 @@ def summary(run: BatchRun, statuses: tuple[RowStatus, ...]) -> None:
                    icon=":material/block:")
 
 
-def zip_build(run: BatchRun, fmt: str) -> ZipBuild:
+def zip_build(records: list[RunRecord], fmt: str) -> ZipBuild:
     """The zip of this batch in this format, made in the background (one at a time per tab: the cores are shared)."""
     builds: dict[tuple[object, ...], ZipBuild] = st.session_state.setdefault("_batch_zips", {})
-    records = run.records()
     # The documents it holds are part of the key: a zip made while rows were still being written is not the final one.
     written = tuple((r.inputs.values.get("app_name"), r.version, r.started_at, len(r.document)) for r in records)
     key = (st.session_state.get("batch_id", ""), fmt, written)
@@ -285,26 +284,27 @@ def zip_build(run: BatchRun, fmt: str) -> ZipBuild:
     return builds[key]
 
 
-def links_button(run: BatchRun) -> None:
+def links_button(statuses: tuple[RowStatus, ...]) -> None:
     st.download_button("Download the list of links (.csv)",
-                       data=batch.links_csv(run.statuses(), lambda token, page: work_link(token, page=page)),
+                       data=batch.links_csv(statuses, lambda token, page: work_link(token, page=page)),
                        file_name="many-briefs-links.csv", mime="text/csv", key="batch_download_links",
                        on_click="ignore", icon=":material/link:",
                        help="Every row with its result and the link to its work, to keep or share.")
 
 
-def downloads(run: BatchRun) -> tuple[ZipBuild, DeltaGenerator] | None:
+def downloads(statuses: tuple[RowStatus, ...]) -> tuple[ZipBuild, DeltaGenerator] | None:
     """The format, the zip and the list of links. Returns the zip being made and where its progress goes (None when
     no row wrote a document, or the zip was ready when its button was drawn: nothing to follow)."""
-    if not run.records():
-        links_button(run)
+    records = batch.written_records(statuses)
+    if not records:
+        links_button(statuses)
         return None
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     fmt = left.radio("Format of the documents", list(batch.FORMATS), key="batch_format", horizontal=True,
                      persist_state="session", format_func=lambda f: batch.FORMATS[f][0],
                      help="Word and PDF take about a second per document to make, so a zip of many takes a few "
                      "minutes. Example: Word to edit and comment, PDF to send round.")
-    build = zip_build(run, fmt)
+    build = zip_build(records, fmt)
     # Read once: the zip may finish between drawing the button and deciding whether to follow it, and a button
     # drawn as "Making the zip…" must be followed to its end or it stays disabled.
     ready = build.done
@@ -320,7 +320,7 @@ def downloads(run: BatchRun) -> tuple[ZipBuild, DeltaGenerator] | None:
     if ready and build.failed:
         st.warning("Left out of the zip: " + escape_markdown("; ".join(build.failed)) + ". Open that row's link "
                    "to download it in another format.", icon=":material/warning:")
-    links_button(run)
+    links_button(statuses)
     return None if ready else (build, progress)
 
 
@@ -351,7 +351,7 @@ def results_section(run: BatchRun, done: bool) -> None:
         statuses = run.statuses()
         summary(run, statuses)
         draw(run, statuses, st.empty(), st.empty())
-        offered = downloads(run)
+        offered = downloads(statuses)
         st.button("Clear these results", icon=":material/delete_sweep:", key="batch_clear", on_click=clear_results,
                   help="Takes the table off this page. The work of every row stays saved under its link.")
         if offered is None:

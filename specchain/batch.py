@@ -589,6 +589,11 @@ class RowStatus:
         return "generate" if self.record is not None and self.state == "failed" else ""
 
 
+def written_records(statuses: Sequence[RowStatus]) -> list[RunRecord]:
+    """The versions the rows wrote, in the file's order (finished and unfinished; attempts that wrote nothing not)."""
+    return [s.record for s in statuses if s.record is not None and s.record.wrote_document]
+
+
 def count_written(statuses: Sequence[RowStatus]) -> int:
     return sum(status.wrote for status in statuses)
 
@@ -695,7 +700,7 @@ class BatchRun:
 
     def records(self) -> list[RunRecord]:
         """The versions written, in the file's order (finished and unfinished; attempts that wrote nothing not)."""
-        return [s.record for s in self.statuses() if s.record is not None and s.record.wrote_document]
+        return written_records(self.statuses())
 
     def _writing(self, status: RowStatus, job: Any) -> RowStatus:
         progress = job.progress()
