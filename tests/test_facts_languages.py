@@ -89,7 +89,7 @@ def test_where_the_data_is_when_written_in_japanese_chinese_or_korean() -> None:
     ("Nutzer: bis Jahr 3 das Dreifache", "growth.users.3y", 3),
     ("Traffic wächst jährlich um das Doppelte", "growth.traffic.1y", 2),
     # a calendar year is no "year 2", and no period either: the reader never counts from today's date
-    ("Die Last verdoppelt sich im Jahr 2027", "growth.traffic.target", 2),
+    ("Die Last verdoppelt sich im Jahr 2027", "growth.target.traffic", 2),
     ("users double every year for three years", "growth.users.1y", 2),  # a rate per year, over three years
     ("三年内用户增长一倍", "growth.users.3y", 2),  # "grows by one times" is Chinese for doubling
 ])

@@ -164,7 +164,7 @@ def capacity(facts: Facts) -> Capacity:
     if not base and (undated := _undated_target(f)) is not None:
         # No date we can count from (the reader never uses today's date): the target is reached in three years.
         base, period_assumed = {3.0: undated.number or 1.0}, True
-        m.assume("growth_period", 3.0, f"your brief's {undated.number:g}x growth of {undated.key.split('.')[1]} names "
+        m.assume("growth_period", 3.0, f"your brief's {undated.number:g}x growth of {undated.key.split('.')[2]} names "
                                        "no period we can count from, so it is assumed to be reached in three years",
                  "growth_period")
     if not base:
@@ -251,8 +251,7 @@ def capacity(facts: Facts) -> Capacity:
             m.figure(f"rps.peak.{_h(h)}", f"Requests per second at peak, {_h(h)}", math.ceil(peak_rps * mult),
                      "req/s", "peak now × growth multiplier", {"peak_now": peak_rps, "multiplier": mult},
                      {"multiplier"} if ext else ())
-    tx_points = {_years(fa.key): fa.number or 1.0 for fa in f.starting("growth.transactions.")
-                 if not fa.key.endswith(".target")}
+    tx_points = {_years(fa.key): fa.number or 1.0 for fa in f.starting("growth.transactions.")}
     for h, mult, ext in zip(HORIZONS, multipliers, extended):
         tx_mult = _at(tx_points, h, _yearly(tx_points), after=yearly) if tx_points else mult
         tx_ext = h > max(tx_points) if tx_points else ext
@@ -479,7 +478,7 @@ def _growth_points(f: Facts, concurrent: float) -> dict[float, float]:
                 offer(_years(fa.key), fa.top / today, 1)
     for fa in f.starting("growth."):
         parts = fa.key.split(".")
-        if len(parts) == 3 and parts[1] in METRIC_RANK and fa.number is not None and parts[2] != "target":
+        if len(parts) == 3 and parts[1] in METRIC_RANK and fa.number is not None:  # not growth.target.<metric>
             offer(_years(fa.key), fa.number, 1 + METRIC_RANK.index(parts[1]))
     customers = f.top("customers")
     for fa in f.starting("target.customers."):
@@ -494,9 +493,9 @@ def _growth_points(f: Facts, concurrent: float) -> dict[float, float]:
 
 def _undated_target(f: Facts) -> Fact | None:
     """A growth multiplier the brief gives without a period we can count ("reach 1M by end of 2027 (roughly 8x)")."""
-    targets = [fa for fa in f.starting("growth.") if fa.key.endswith(".target") and fa.number and fa.number > 0]
-    ranked = sorted(targets, key=lambda fa: METRIC_RANK.index(fa.key.split(".")[1])
-                    if fa.key.split(".")[1] in METRIC_RANK else len(METRIC_RANK))
+    targets = [fa for fa in f.starting("growth.target.") if fa.number and fa.number > 0]
+    ranked = sorted(targets, key=lambda fa: METRIC_RANK.index(fa.key.split(".")[2])
+                    if fa.key.split(".")[2] in METRIC_RANK else len(METRIC_RANK))
     return ranked[0] if ranked else None
 
 

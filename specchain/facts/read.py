@@ -600,7 +600,7 @@ class Reader:
                     continue
                 metric = _growth_metric(words)
                 if horizon is None:  # "reach 1M by end of 2027 (roughly 8x)": a target with no period we can count
-                    self.add(f"growth.{metric}.target", multiplier, _short(clause), field, unit="x",
+                    self.add(f"growth.target.{metric}", multiplier, _short(clause), field, unit="x",
                              label=f"Growth of {metric} to the brief's target (no period stated)")
                     continue
                 self.add(f"growth.{metric}.{_years_key(horizon)}", multiplier, _short(clause), field, unit="x",
