@@ -601,7 +601,7 @@ class Reader:
                 metric = _growth_metric(words)
                 if horizon is None:  # "reach 1M by end of 2027 (roughly 8x)": a target with no period we can count
                     self.add(f"growth.target.{metric}", multiplier, _short(clause), field, unit="x",
-                             label=f"Growth of {metric} to the brief's target (no period stated)")
+                             label=f"Growth of {metric} to the brief's target (by a date, or with no period: three years assumed)")
                     continue
                 self.add(f"growth.{metric}.{_years_key(horizon)}", multiplier, _short(clause), field, unit="x",
                          label=f"Growth of {metric} in {_years_text(horizon)}")
